@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * In-kernel checkpoint/restart: the API between the core driver
+ * (kernel/checkpoint/) and the per-subsystem hooks.
+ *
+ * A checkpoint walks a stopped task and streams records (see
+ * include/uapi/linux/checkpoint_hdr.h) into a file; a restart reads
+ * them back.  Each subsystem provides a pair of functions, one writing
+ * its records and one reading (for now: validating) them.
+ */
+#ifndef _LINUX_CHECKPOINT_H
+#define _LINUX_CHECKPOINT_H
+
+#include <linux/types.h>
+#include <linux/completion.h>
+#include <linux/hashtable.h>
+#include <linux/xarray.h>
+#include <linux/printk.h>
+#include <uapi/linux/checkpoint_hdr.h>
+
+struct file;
+struct task_struct;
+struct cred;
+struct mm_struct;
+struct restart_block;
+
+/* Kinds of object in the object table; the record type defining it */
+enum ckpt_obj_type {
+	CKPT_OBJ_CRED = CKPT_HDR_CRED,
+	CKPT_OBJ_FILE = CKPT_HDR_FILE,
+	CKPT_OBJ_FILES = CKPT_HDR_FILES,
+	CKPT_OBJ_FS = CKPT_HDR_FS,
+	CKPT_OBJ_MM = CKPT_HDR_MM,
+	CKPT_OBJ_SIGHAND = CKPT_HDR_SIGHAND,
+};
+
+/**
+ * struct ckpt_rtask - the task a restart rebuilds
+ * @done: completed once the task is rebuilt, or has failed
+ * @err: 0, or why the restart failed
+ * @cred: credentials to take last, once everything else is rebuilt
+ * @exit_signal: signal the task sends its parent when it exits
+ * @ax: its rax, written back after ret_from_fork() cleared it
+ */
+struct ckpt_rtask {
+	struct completion done;
+	int err;
+	struct cred *cred;
+	u32 exit_signal;
+	u64 ax;
+};
+
+/**
+ * struct ckpt_ctx - state of one checkpoint or restart
+ * @file: the image
+ * @logfile: where log lines go, or NULL
+ * @flags: flags of the system call
+ * @restart: true when reading an image, false when writing one
+ * @crc: running CRC32C of the stream (not yet inverted)
+ * @crc_before: restart: @crc before the current record
+ * @nr_records: records written or read so far
+ * @bytes: bytes written or read so far
+ * @buf: write buffer (checkpoint) or current record (restart)
+ * @buf_used: bytes pending in @buf (checkpoint)
+ * @buf_size: size of @buf
+ * @unread: restart: the record in @buf is to be returned again
+ * @obj_hash: checkpoint: kernel pointer -> object id
+ * @obj_ids: restart: object id -> struct ckpt_obj
+ * @next_objref: id the next new object gets
+ * @hdr: restart: the image's header record
+ * @root: checkpoint: the task being checkpointed
+ * @tty: restart: the restarter's terminal, for the image's terminals
+ * @rtask: restart: the task being rebuilt
+ * @logbuf: scratch buffer for log lines
+ */
+struct ckpt_ctx {
+	struct file *file;
+	struct file *logfile;
+	unsigned long flags;
+	bool restart;
+	u32 crc;
+	u32 crc_before;
+	u32 nr_records;
+	u64 bytes;
+	void *buf;
+	size_t buf_used;
+	size_t buf_size;
+	bool unread;
+	DECLARE_HASHTABLE(obj_hash, 7);
+	struct xarray obj_ids;
+	u32 next_objref;
+	struct ckpt_hdr_header hdr;
+	struct task_struct *root;
+	struct file *tty;
+	struct ckpt_rtask *rtask;
+	char *logbuf;
+};
+
+/**
+ * ckpt_verify_only() - whether a restart only validates the image
+ * @ctx: restart context
+ *
+ * Return: true for %CKPT_RESTART_VERIFY: the X_restore() functions then
+ * check their records and build nothing.
+ */
+static inline bool ckpt_verify_only(const struct ckpt_ctx *ctx)
+{
+	return ctx->flags & CKPT_RESTART_VERIFY;
+}
+
+/* Logging: a line on the log fd, if any */
+__printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);
+
+/* Log a line and evaluate to @err */
+#define ckpt_err(ctx, err, fmt, ...)					\
+	({ int __err = (err);						\
+	   ckpt_log(ctx, "error %d: " fmt, __err, ##__VA_ARGS__);	\
+	   __err; })
+
+const char *ckpt_rec_name(u32 type);
+
+/* Writing records (checkpoint) */
+int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t len);
+int ckpt_rec_begin(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
+		   size_t size, size_t payload);
+int ckpt_rec_end(struct ckpt_ctx *ctx, const struct ckpt_hdr *h, size_t size,
+		 size_t payload);
+int ckpt_write_rec(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
+		   size_t size, const void *payload, size_t payload_len);
+
+/**
+ * ckpt_write_obj() - write a fixed-size record
+ * @ctx: checkpoint context
+ * @rec: pointer to the record struct, whose first member is a struct ckpt_hdr
+ * @type: CKPT_HDR_* type
+ */
+#define ckpt_write_obj(ctx, rec, type)					\
+	({ typeof(rec) __rec = (rec);					\
+	   ckpt_write_rec(ctx, &__rec->h, type, sizeof(*__rec), NULL, 0); })
+
+/* Object table (checkpoint) */
+int ckpt_obj_lookup_add(struct ckpt_ctx *ctx, void *ptr,
+			enum ckpt_obj_type type, u32 *objref);
+
+/* Reading records (restart) */
+struct ckpt_hdr *ckpt_read_rec(struct ckpt_ctx *ctx);
+struct ckpt_hdr *ckpt_read_rec_type(struct ckpt_ctx *ctx, u32 type);
+void ckpt_unread_rec(struct ckpt_ctx *ctx);
+int ckpt_rec_payload(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		     size_t size, size_t payload);
+int ckpt_check_pad(struct ckpt_ctx *ctx, const void *pad, size_t len,
+		   const char *what);
+int ckpt_check_string(struct ckpt_ctx *ctx, const char *s, size_t len,
+		      const char *what);
+
+/* Object table (restart) */
+int ckpt_obj_define(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type);
+int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
+		    void *ptr);
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type);
+int ckpt_obj_check(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
+		   bool optional, const char *what);
+
+/* Per-subsystem hooks: checkpoint writes, restore validates for now */
+int cap_cred_checkpoint(struct ckpt_ctx *ctx, const struct cred *cred,
+			u32 *objref);
+int cap_cred_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h);
+
+int arch_ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int arch_cpu_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t);
+int arch_cpu_restore(struct ckpt_ctx *ctx);
+int arch_restart_finish(struct ckpt_ctx *ctx);
+int arch_ckpt_header(struct ckpt_hdr_header *h);
+int arch_ckpt_check_header(struct ckpt_ctx *ctx, const struct ckpt_hdr_header *h);
+
+int mm_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref);
+int mm_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_mm *h);
+
+bool ckpt_tty_major(unsigned int major);
+int file_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 *objref);
+int file_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_file *h);
+int files_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref);
+int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h);
+int fs_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref);
+int fs_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_fs *h);
+
+/* Restart functions of interrupted calls (kernel/time/hrtimer.c, fs/select.c) */
+long hrtimer_nanosleep_restart(struct restart_block *restart);
+long do_restart_poll(struct restart_block *restart_block);
+
+#endif /* _LINUX_CHECKPOINT_H */

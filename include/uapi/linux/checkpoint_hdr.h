@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Checkpoint/restart image format.
+ *
+ * An image is a stream of records.  Every record starts with a
+ * struct ckpt_hdr giving its type and its total length (header
+ * included); the length is always a multiple of 8 and every field is
+ * a fixed-width integer at its natural alignment, with explicit
+ * padding that is zero on output and must be zero on input.  The
+ * stream is written strictly sequentially: it can go to a pipe or a
+ * socket as well as to a file.
+ *
+ * The first record is a CKPT_HDR_HEADER, the last a CKPT_HDR_TAIL
+ * carrying the number of records before it and the CRC32C of every
+ * byte before it.  Shared kernel objects (credentials, an mm, an open
+ * file, ...) are written once, in the record that defines them, and
+ * get an object id: ids are handed out as 1, 2, 3, ... in stream
+ * order, and later records refer to an object by its id.
+ *
+ * See Documentation/checkpoint/format.rst.
+ */
+#ifndef _UAPI_LINUX_CHECKPOINT_HDR_H
+#define _UAPI_LINUX_CHECKPOINT_HDR_H
+
+#include <linux/types.h>
+
+/* "LNXCKPT1" read as a little-endian __u64 */
+#define CKPT_MAGIC		0x3154504b43584e4cULL
+#define CKPT_VERSION		1
+
+/* Every record length is a multiple of this */
+#define CKPT_ALIGN		8
+/* No record may be longer than this (header included) */
+#define CKPT_RECORD_MAX		(1U << 20)
+/* Pages carried by one CKPT_HDR_PAGES record, at most */
+#define CKPT_PAGES_MAX		64
+/* Longest path, terminating NUL included */
+#define CKPT_PATH_MAX		4096
+
+/* checkpoint(2) flags: none yet */
+#define CKPT_CHECKPOINT_FLAGS	0UL
+
+/* restart(2) flags */
+#define CKPT_RESTART_VERIFY	(1UL << 0)	/* only validate the image */
+#define CKPT_RESTART_PIDS	(1UL << 1)	/* keep the image's pids */
+#define CKPT_RESTART_FLAGS	(CKPT_RESTART_VERIFY | CKPT_RESTART_PIDS)
+
+/**
+ * enum ckpt_hdr_type - record types
+ *
+ * Types are grouped in ranges: image framing 1-99, tasks and
+ * credentials 101-199, architecture 201-299, files 301-399, memory
+ * 401-499, signals 601-699.  scripts/ckpthdr.sed builds the table of
+ * record names from the ``CKPT_HDR_`` lines below, so each must stay
+ * on a line of its own, as ``NAME = decimal,``.
+ *
+ * @CKPT_HDR_HEADER: first record: struct ckpt_hdr_header
+ * @CKPT_HDR_TAIL: last record: struct ckpt_hdr_tail
+ * @CKPT_HDR_TASK: a task: struct ckpt_hdr_task
+ * @CKPT_HDR_CRED: credentials: struct ckpt_hdr_cred
+ * @CKPT_HDR_CPU: registers: struct ckpt_hdr_cpu
+ * @CKPT_HDR_XSTATE: FPU/SSE/AVX state: struct ckpt_hdr_xstate
+ * @CKPT_HDR_FILE: an open file: struct ckpt_hdr_file
+ * @CKPT_HDR_FILES: an fd table: struct ckpt_hdr_files
+ * @CKPT_HDR_FD: one fd: struct ckpt_hdr_fd
+ * @CKPT_HDR_FS: root, cwd and umask: struct ckpt_hdr_fs
+ * @CKPT_HDR_MM: an address space: struct ckpt_hdr_mm
+ * @CKPT_HDR_VMA: a mapping: struct ckpt_hdr_vma
+ * @CKPT_HDR_PAGES: page contents: struct ckpt_hdr_pages
+ * @CKPT_HDR_SIGHAND: signal dispositions: struct ckpt_hdr_sighand
+ */
+enum ckpt_hdr_type {
+	CKPT_HDR_HEADER = 1,
+	CKPT_HDR_TAIL = 2,
+
+	CKPT_HDR_TASK = 101,
+	CKPT_HDR_CRED = 102,
+
+	CKPT_HDR_CPU = 201,
+	CKPT_HDR_XSTATE = 202,
+
+	CKPT_HDR_FILE = 301,
+	CKPT_HDR_FILES = 302,
+	CKPT_HDR_FD = 303,
+	CKPT_HDR_FS = 304,
+
+	CKPT_HDR_MM = 401,
+	CKPT_HDR_VMA = 402,
+	CKPT_HDR_PAGES = 403,
+
+	CKPT_HDR_SIGHAND = 601,
+};
+
+/**
+ * struct ckpt_hdr - header of every record
+ * @type: one of enum ckpt_hdr_type
+ * @len: length of the whole record in bytes, this header included;
+ *	a multiple of %CKPT_ALIGN and at most %CKPT_RECORD_MAX
+ */
+struct ckpt_hdr {
+	__u32 type;
+	__u32 len;
+};
+
+/* enum ckpt_arch - values of ckpt_hdr_header.arch */
+#define CKPT_ARCH_X86_64	1
+
+/**
+ * struct ckpt_hdr_header - first record of an image
+ * @h: record header
+ * @magic: %CKPT_MAGIC
+ * @version: %CKPT_VERSION
+ * @arch: %CKPT_ARCH_X86_64
+ * @page_size: page size of the checkpointed system, in bytes
+ * @flags: the flags checkpoint(2) was called with
+ * @xfeatures: XSAVE feature mask (XCR0) of the checkpointed system
+ * @xstate_size: size of the XSAVE area in CKPT_HDR_XSTATE records
+ * @nr_tasks: number of tasks in the image
+ * @time_ns: wall-clock time of the checkpoint, ns since the epoch
+ * @pid: pid of the checkpointed task, in the checkpointer's pid namespace
+ * @__pad: zero
+ * @release: kernel release (uname -r) of the checkpointed system,
+ *	NUL-terminated
+ */
+struct ckpt_hdr_header {
+	struct ckpt_hdr h;
+	__u64 magic;
+	__u32 version;
+	__u32 arch;
+	__u32 page_size;
+	__u32 flags;
+	__u64 xfeatures;
+	__u32 xstate_size;
+	__u32 nr_tasks;
+	__u64 time_ns;
+	__u32 pid;
+	__u32 __pad;
+	char release[64];
+};
+
+/**
+ * struct ckpt_hdr_tail - last record of an image
+ * @h: record header
+ * @nr_records: number of records before this one
+ * @crc32c: CRC32C (Castagnoli, as in iSCSI) of every byte before this
+ *	record
+ */
+struct ckpt_hdr_tail {
+	struct ckpt_hdr h;
+	__u32 nr_records;
+	__u32 crc32c;
+};
+
+/* ckpt_hdr_task.flags */
+#define CKPT_TASK_NO_NEW_PRIVS	(1U << 0)
+#define CKPT_TASK_STOPPED	(1U << 1)	/* was in group stop */
+#define CKPT_TASK_FROZEN	(1U << 2)	/* was cgroup-frozen */
+#define CKPT_TASK_TRACED	(1U << 3)	/* was in a ptrace stop */
+#define CKPT_TASK_FLAGS		0xfU
+
+/**
+ * struct ckpt_hdr_task - a task
+ *
+ * Comes after the objects it refers to, and is followed by the
+ * task's CKPT_HDR_CPU and CKPT_HDR_XSTATE records.
+ *
+ * @h: record header
+ * @pid: pid, in the checkpointer's pid namespace
+ * @tgid: thread group id
+ * @ppid: parent's tgid (0 if the parent is outside that namespace)
+ * @pgid: process group id (0 if outside that namespace)
+ * @sid: session id (0 if outside that namespace)
+ * @exit_signal: signal sent to the parent on exit
+ * @personality: personality(2) value
+ * @flags: CKPT_TASK_* flags
+ * @cred_ref: object id of its CKPT_HDR_CRED
+ * @mm_ref: object id of its CKPT_HDR_MM
+ * @files_ref: object id of its CKPT_HDR_FILES
+ * @fs_ref: object id of its CKPT_HDR_FS
+ * @sighand_ref: object id of its CKPT_HDR_SIGHAND
+ * @pdeath_signal: signal sent on parent death, 0 if none
+ * @blocked: blocked signal mask, bit (n - 1) for signal n
+ * @clear_child_tid: set_tid_address(2) pointer
+ * @robust_list: set_robust_list(2) head
+ * @robust_list_len: set_robust_list(2) length
+ * @rseq: rseq(2) area, 0 if not registered
+ * @rseq_len: rseq(2) area length
+ * @rseq_sig: rseq(2) signature
+ * @sas_ss_sp: sigaltstack(2) base
+ * @sas_ss_size: sigaltstack(2) size
+ * @sas_ss_flags: sigaltstack(2) flags
+ * @__pad: zero
+ * @comm: command name, NUL-terminated
+ */
+struct ckpt_hdr_task {
+	struct ckpt_hdr h;
+	__u32 pid;
+	__u32 tgid;
+	__u32 ppid;
+	__u32 pgid;
+	__u32 sid;
+	__u32 exit_signal;
+	__u32 personality;
+	__u32 flags;
+	__u32 cred_ref;
+	__u32 mm_ref;
+	__u32 files_ref;
+	__u32 fs_ref;
+	__u32 sighand_ref;
+	__u32 pdeath_signal;
+	__u64 blocked;
+	__u64 clear_child_tid;
+	__u64 robust_list;
+	__u64 robust_list_len;
+	__u64 rseq;
+	__u32 rseq_len;
+	__u32 rseq_sig;
+	__u64 sas_ss_sp;
+	__u64 sas_ss_size;
+	__u32 sas_ss_flags;
+	__u32 __pad;
+	char comm[16];
+};
+
+/**
+ * struct ckpt_hdr_cred - credentials (an object)
+ *
+ * Followed by @ngroups __u32 supplementary group ids, then zero
+ * padding to a multiple of 8 bytes.  Ids are those seen from the
+ * checkpointer's user namespace.
+ *
+ * @h: record header
+ * @objref: object id
+ * @uid: real user id
+ * @euid: effective user id
+ * @suid: saved user id
+ * @fsuid: filesystem user id
+ * @gid: real group id
+ * @egid: effective group id
+ * @sgid: saved group id
+ * @fsgid: filesystem group id
+ * @securebits: SECURE_* bits
+ * @ngroups: number of supplementary groups that follow
+ * @__pad: zero
+ * @cap_inheritable: inheritable capability set, bit n for capability n
+ * @cap_permitted: permitted capability set
+ * @cap_effective: effective capability set
+ * @cap_bset: capability bounding set
+ * @cap_ambient: ambient capability set
+ */
+struct ckpt_hdr_cred {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 uid;
+	__u32 euid;
+	__u32 suid;
+	__u32 fsuid;
+	__u32 gid;
+	__u32 egid;
+	__u32 sgid;
+	__u32 fsgid;
+	__u32 securebits;
+	__u32 ngroups;
+	__u32 __pad;
+	__u64 cap_inheritable;
+	__u64 cap_permitted;
+	__u64 cap_effective;
+	__u64 cap_bset;
+	__u64 cap_ambient;
+};
+
+/* Most supplementary groups in a CKPT_HDR_CRED (NGROUPS_MAX) */
+#define CKPT_NGROUPS_MAX	65536
+
+/**
+ * struct ckpt_hdr_cpu - x86-64 user register state of a task
+ *
+ * The register names are those of the x86-64 ABI; @orig_ax is the
+ * number of the system call the task was in (-1 if none) and @ax its
+ * return value so far, e.g. -ERESTARTSYS (-512) for a call that is to
+ * be restarted.  When @ax is -ERESTART_RESTARTBLOCK (-516), @restart
+ * says how to continue the call.
+ *
+ * @h: record header
+ * @r15: register
+ * @r14: register
+ * @r13: register
+ * @r12: register
+ * @bp: register
+ * @bx: register
+ * @r11: register
+ * @r10: register
+ * @r9: register
+ * @r8: register
+ * @ax: register
+ * @cx: register
+ * @dx: register
+ * @si: register
+ * @di: register
+ * @orig_ax: system call number, or -1
+ * @ip: instruction pointer
+ * @cs: code segment selector
+ * @flags: rflags
+ * @sp: stack pointer
+ * @ss: stack segment selector
+ * @fs_base: fs segment base
+ * @gs_base: gs segment base
+ * @ds: data segment selector
+ * @es: segment selector
+ * @fs: segment selector
+ * @gs: segment selector
+ * @restart: CKPT_RESTART_* kind of the pending restart_block
+ * @restart_clockid: clock of the interrupted call's timeout
+ * @restart_expires: time left before the interrupted call's timeout, in
+ *	ns; ~0 for none (poll(2) without a timeout)
+ * @restart_addr: user pointer of the interrupted call: where
+ *	nanosleep(2) writes the time left (0 if nowhere), or the fds of
+ *	poll(2)
+ * @restart_arg: 0 for nanosleep(2); the number of fds of poll(2)
+ * @__pad: zero
+ */
+struct ckpt_hdr_cpu {
+	struct ckpt_hdr h;
+	__u64 r15;
+	__u64 r14;
+	__u64 r13;
+	__u64 r12;
+	__u64 bp;
+	__u64 bx;
+	__u64 r11;
+	__u64 r10;
+	__u64 r9;
+	__u64 r8;
+	__u64 ax;
+	__u64 cx;
+	__u64 dx;
+	__u64 si;
+	__u64 di;
+	__u64 orig_ax;
+	__u64 ip;
+	__u64 cs;
+	__u64 flags;
+	__u64 sp;
+	__u64 ss;
+	__u64 fs_base;
+	__u64 gs_base;
+	__u64 ds;
+	__u64 es;
+	__u64 fs;
+	__u64 gs;
+	__u32 restart;
+	__u32 restart_clockid;
+	__u64 restart_expires;
+	__u64 restart_addr;
+	__u32 restart_arg;
+	__u32 __pad;
+};
+
+/* ckpt_hdr_cpu.restart: the restart_block of an interrupted call */
+#define CKPT_RESTART_NONE	0	/* do_no_restart_syscall() */
+#define CKPT_RESTART_NANOSLEEP	1	/* nanosleep/clock_nanosleep */
+#define CKPT_RESTART_POLL	2	/* poll/ppoll */
+
+/**
+ * struct ckpt_hdr_xstate - XSAVE area of a task
+ *
+ * Followed by @size bytes: the XSAVE area in standard (non-compacted)
+ * format, as PTRACE_GETREGSET NT_X86_XSTATE returns it, then zero
+ * padding to a multiple of 8 bytes.
+ *
+ * @h: record header
+ * @xfeatures: XSTATE_BV of the saved area
+ * @size: size of the area that follows
+ * @__pad: zero
+ */
+struct ckpt_hdr_xstate {
+	struct ckpt_hdr h;
+	__u64 xfeatures;
+	__u32 size;
+	__u32 __pad;
+};
+
+/* Largest XSAVE area accepted */
+#define CKPT_XSTATE_MAX		(64 * 1024)
+
+/* ckpt_hdr_file.kind */
+#define CKPT_FILE_REG		1	/* regular file */
+#define CKPT_FILE_DIR		2	/* directory */
+#define CKPT_FILE_CHR		3	/* null, zero, full, random, urandom */
+#define CKPT_FILE_TTY		4	/* a terminal */
+#define CKPT_FILE_KIND_MAX	4
+
+/* ckpt_hdr_file.flags: open flags, independent of the arch's O_ values */
+#define CKPT_O_RDONLY		0x0U
+#define CKPT_O_WRONLY		0x1U
+#define CKPT_O_RDWR		0x2U
+#define CKPT_O_ACCMODE		0x3U
+#define CKPT_O_APPEND		(1U << 2)
+#define CKPT_O_NONBLOCK		(1U << 3)
+#define CKPT_O_NOATIME		(1U << 4)
+#define CKPT_O_SYNC		(1U << 5)
+#define CKPT_O_DSYNC		(1U << 6)
+#define CKPT_O_DIRECT		(1U << 7)
+#define CKPT_O_LARGEFILE	(1U << 8)
+#define CKPT_O_PATH		(1U << 9)
+#define CKPT_O_ASYNC		(1U << 10)
+#define CKPT_O_FLAGS		0x7ffU
+
+/**
+ * struct ckpt_hdr_file - an open file (an object)
+ *
+ * Followed by @path_len bytes of path (absolute, seen from the
+ * checkpointer's root, NUL-terminated), then zero padding to a
+ * multiple of 8 bytes.
+ *
+ * @h: record header
+ * @objref: object id
+ * @kind: CKPT_FILE_*
+ * @flags: CKPT_O_* open flags
+ * @mode: st_mode of the file when checkpointed
+ * @pos: file position
+ * @rdev: device number of a device file (major << 20 | minor)
+ * @path_len: length of the path that follows, NUL included
+ */
+struct ckpt_hdr_file {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 kind;
+	__u32 flags;
+	__u32 mode;
+	__u64 pos;
+	__u32 rdev;
+	__u32 path_len;
+};
+
+/**
+ * struct ckpt_hdr_files - an fd table (an object)
+ *
+ * Followed by @nr_fds CKPT_HDR_FD records, in increasing fd order;
+ * each may be preceded by the CKPT_HDR_FILE that defines its file.
+ *
+ * @h: record header
+ * @objref: object id
+ * @nr_fds: number of open fds
+ */
+struct ckpt_hdr_files {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 nr_fds;
+};
+
+/* ckpt_hdr_fd.flags */
+#define CKPT_FD_CLOEXEC		(1U << 0)
+#define CKPT_FD_FLAGS		0x1U
+
+/* Highest fd number accepted, plus one (the kernel's NR_OPEN) */
+#define CKPT_FD_MAX		(1U << 20)
+
+/**
+ * struct ckpt_hdr_fd - one fd of an fd table
+ * @h: record header
+ * @fd: fd number
+ * @flags: CKPT_FD_* flags
+ * @file_ref: object id of the CKPT_HDR_FILE it refers to
+ * @__pad: zero
+ */
+struct ckpt_hdr_fd {
+	struct ckpt_hdr h;
+	__u32 fd;
+	__u32 flags;
+	__u32 file_ref;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_hdr_fs - root, working directory and umask (an object)
+ *
+ * Followed by @root_len bytes of root path and @cwd_len bytes of
+ * working directory path (both absolute, seen from the checkpointer's
+ * root, NUL-terminated), then zero padding to a multiple of 8 bytes.
+ *
+ * @h: record header
+ * @objref: object id
+ * @umask: file mode creation mask
+ * @root_len: length of the root path, NUL included
+ * @cwd_len: length of the working directory path, NUL included
+ */
+struct ckpt_hdr_fs {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 umask;
+	__u32 root_len;
+	__u32 cwd_len;
+};
+
+/* Number of auxv words in ckpt_hdr_mm, at most */
+#define CKPT_AUXV_MAX		128
+
+/**
+ * struct ckpt_hdr_mm - an address space (an object)
+ *
+ * Followed by @auxv_len __u64 words of the auxiliary vector (pairs,
+ * ending with AT_NULL), then by @nr_vmas CKPT_HDR_VMA records in
+ * increasing address order, each followed by the CKPT_HDR_PAGES
+ * records of its saved pages.
+ *
+ * @h: record header
+ * @objref: object id
+ * @nr_vmas: number of CKPT_HDR_VMA records that follow
+ * @exe_ref: object id of the CKPT_HDR_FILE of the executable, or 0
+ * @auxv_len: number of auxv words that follow
+ * @start_code: start of the text segment
+ * @end_code: end of the text segment
+ * @start_data: start of the data segment
+ * @end_data: end of the data segment
+ * @start_brk: start of the heap
+ * @brk: current program break
+ * @start_stack: start of the stack
+ * @arg_start: start of the argument area
+ * @arg_end: end of the argument area
+ * @env_start: start of the environment area
+ * @env_end: end of the environment area
+ */
+struct ckpt_hdr_mm {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 nr_vmas;
+	__u32 exe_ref;
+	__u32 auxv_len;
+	__u64 start_code;
+	__u64 end_code;
+	__u64 start_data;
+	__u64 end_data;
+	__u64 start_brk;
+	__u64 brk;
+	__u64 start_stack;
+	__u64 arg_start;
+	__u64 arg_end;
+	__u64 env_start;
+	__u64 env_end;
+};
+
+/* ckpt_hdr_vma.kind */
+#define CKPT_VMA_ANON		1	/* private anonymous */
+#define CKPT_VMA_FILE		2	/* mapping of a file */
+#define CKPT_VMA_VDSO		3	/* the vDSO text */
+#define CKPT_VMA_VVAR		4	/* the vDSO data */
+#define CKPT_VMA_KIND_MAX	4
+
+/* ckpt_hdr_vma.prot */
+#define CKPT_PROT_READ		(1U << 0)
+#define CKPT_PROT_WRITE		(1U << 1)
+#define CKPT_PROT_EXEC		(1U << 2)
+#define CKPT_PROT_FLAGS		0x7U
+
+/* ckpt_hdr_vma.flags */
+#define CKPT_VMA_SHARED		(1U << 0)	/* MAP_SHARED */
+#define CKPT_VMA_GROWSDOWN	(1U << 1)	/* stack-like */
+#define CKPT_VMA_MAYREAD	(1U << 2)
+#define CKPT_VMA_MAYWRITE	(1U << 3)
+#define CKPT_VMA_MAYEXEC	(1U << 4)
+#define CKPT_VMA_LOCKED		(1U << 5)	/* mlock()ed */
+#define CKPT_VMA_DONTFORK	(1U << 6)	/* MADV_DONTFORK */
+#define CKPT_VMA_DONTDUMP	(1U << 7)	/* MADV_DONTDUMP */
+#define CKPT_VMA_NORESERVE	(1U << 8)	/* MAP_NORESERVE */
+#define CKPT_VMA_HEAP		(1U << 9)	/* part of the brk heap */
+#define CKPT_VMA_STACK		(1U << 10)	/* holds the start of the stack */
+#define CKPT_VMA_FLAGS		0x7ffU
+
+/**
+ * struct ckpt_hdr_vma - one mapping of an address space
+ * @h: record header
+ * @start: first address, page aligned
+ * @end: address past the end, page aligned
+ * @pgoff: offset in the file, in pages (0 for anonymous mappings)
+ * @kind: CKPT_VMA_* kind
+ * @prot: CKPT_PROT_* protection
+ * @flags: CKPT_VMA_* flags
+ * @file_ref: object id of the mapped CKPT_HDR_FILE, 0 if none
+ */
+struct ckpt_hdr_vma {
+	struct ckpt_hdr h;
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	__u32 kind;
+	__u32 prot;
+	__u32 flags;
+	__u32 file_ref;
+};
+
+/**
+ * struct ckpt_hdr_pages - contents of consecutive pages of a mapping
+ *
+ * Followed by @nr_pages pages of data (page_size bytes each, from the
+ * image header).  Pages of a mapping come in increasing address order
+ * and lie inside the CKPT_HDR_VMA they follow; pages not saved read as
+ * zero (anonymous memory) or come from the mapped file.
+ *
+ * @h: record header
+ * @addr: address of the first page
+ * @nr_pages: number of pages, 1 to %CKPT_PAGES_MAX
+ * @__pad: zero
+ */
+struct ckpt_hdr_pages {
+	struct ckpt_hdr h;
+	__u64 addr;
+	__u32 nr_pages;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_sigaction - the disposition of one signal
+ * @handler: handler address; 0 is SIG_DFL, 1 is SIG_IGN
+ * @flags: SA_* flags
+ * @restorer: sa_restorer
+ * @mask: signals blocked while the handler runs, bit (n - 1) for n
+ */
+struct ckpt_sigaction {
+	__u64 handler;
+	__u64 flags;
+	__u64 restorer;
+	__u64 mask;
+};
+
+/* Number of signals in a CKPT_HDR_SIGHAND */
+#define CKPT_NSIG		64
+
+/**
+ * struct ckpt_hdr_sighand - signal dispositions (an object)
+ * @h: record header
+ * @objref: object id
+ * @nr: number of entries in @action, %CKPT_NSIG
+ * @action: disposition of signal n in action[n - 1]
+ */
+struct ckpt_hdr_sighand {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 nr;
+	struct ckpt_sigaction action[CKPT_NSIG];
+};
+
+#endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

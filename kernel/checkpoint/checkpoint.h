@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Checkpoint/restart: declarations private to kernel/checkpoint/.
+ */
+#ifndef _KERNEL_CHECKPOINT_CHECKPOINT_H
+#define _KERNEL_CHECKPOINT_CHECKPOINT_H
+
+#include <linux/checkpoint.h>
+
+/* Longest log line, newline included */
+#define CKPT_LOG_LINE		256
+/* Size of the write buffer of a checkpoint */
+#define CKPT_WBUF_SIZE		(64 * 1024)
+
+/* io.c */
+int ckpt_flush(struct ckpt_ctx *ctx);
+
+/* records.c */
+size_t ckpt_rec_size(u32 type);
+
+/* objhash.c */
+void ckpt_obj_table_free(struct ckpt_ctx *ctx);
+
+/* checkpoint.c, restart.c */
+int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
+int ckpt_do_verify(struct ckpt_ctx *ctx);
+int ckpt_do_restart(struct ckpt_ctx *ctx);
+
+/* task.c */
+int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			    u32 *objref);
+int ckpt_sighand_restore(struct ckpt_ctx *ctx,
+			 const struct ckpt_hdr_sighand *h);
+
+/**
+ * struct ckpt_task_refs - object ids a task record refers to
+ * @cred: its credentials
+ * @mm: its address space
+ * @files: its fd table
+ * @fs: its root, cwd and umask
+ * @sighand: its signal dispositions
+ */
+struct ckpt_task_refs {
+	u32 cred;
+	u32 mm;
+	u32 files;
+	u32 fs;
+	u32 sighand;
+};
+
+int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			 const struct ckpt_task_refs *refs, u32 state);
+int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
+
+#endif /* _KERNEL_CHECKPOINT_CHECKPOINT_H */

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the object table.
+ *
+ * Kernel objects that tasks share (credentials, an mm, open files...)
+ * are written once, by the record that defines them, and get an
+ * object id: 1, 2, 3... in stream order.  Checkpoint maps kernel
+ * pointers to ids and holds a reference on each object until the end,
+ * so that no pointer is reused by another object meanwhile.  Restart
+ * maps ids back to their type and to what it built, if anything: a
+ * struct ckpt_robj holding a reference.
+ */
+
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs_struct.h>
+#include <linux/hashtable.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "checkpoint.h"
+
+/**
+ * struct ckpt_obj - an entry of the checkpoint object table
+ * @node: link in ckpt_ctx.obj_hash
+ * @ptr: the kernel object
+ * @type: its type
+ * @objref: its id
+ */
+struct ckpt_obj {
+	struct hlist_node node;
+	void *ptr;
+	enum ckpt_obj_type type;
+	u32 objref;
+};
+
+static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
+{
+	struct fs_struct *fs;
+
+	switch (type) {
+	case CKPT_OBJ_CRED:
+		get_cred(ptr);
+		break;
+	case CKPT_OBJ_FILE:
+		get_file(ptr);
+		break;
+	case CKPT_OBJ_FILES:
+		atomic_inc(&((struct files_struct *)ptr)->count);
+		break;
+	case CKPT_OBJ_FS:
+		fs = ptr;
+		spin_lock(&fs->lock);
+		fs->users++;
+		spin_unlock(&fs->lock);
+		break;
+	case CKPT_OBJ_MM:
+		mmgrab(ptr);
+		break;
+	case CKPT_OBJ_SIGHAND:
+		refcount_inc(&((struct sighand_struct *)ptr)->count);
+		break;
+	}
+}
+
+static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type)
+{
+	struct fs_struct *fs;
+	bool last;
+
+	switch (type) {
+	case CKPT_OBJ_CRED:
+		put_cred(ptr);
+		break;
+	case CKPT_OBJ_FILE:
+		fput(ptr);
+		break;
+	case CKPT_OBJ_FILES:
+		put_files_struct(ptr);
+		break;
+	case CKPT_OBJ_FS:
+		fs = ptr;
+		spin_lock(&fs->lock);
+		last = !--fs->users;
+		spin_unlock(&fs->lock);
+		if (last)
+			free_fs_struct(fs);
+		break;
+	case CKPT_OBJ_MM:
+		mmdrop(ptr);
+		break;
+	case CKPT_OBJ_SIGHAND:
+		__cleanup_sighand(ptr);
+		break;
+	}
+}
+
+/**
+ * ckpt_obj_lookup_add() - find or add an object of a checkpoint
+ * @ctx: checkpoint context
+ * @ptr: the kernel object; the caller holds a reference to it
+ * @type: its type
+ * @objref: its id, on return
+ *
+ * When the object is new, it gets the next id and the table takes a
+ * reference to it; the caller must then write the record defining it
+ * before adding any other object, so that ids appear in order.
+ *
+ * Return: 1 if the object is new, 0 if it was known, or -ENOMEM.
+ */
+int ckpt_obj_lookup_add(struct ckpt_ctx *ctx, void *ptr,
+			enum ckpt_obj_type type, u32 *objref)
+{
+	struct ckpt_obj *obj;
+
+	hash_for_each_possible(ctx->obj_hash, obj, node, (unsigned long)ptr) {
+		if (obj->ptr == ptr && obj->type == type) {
+			*objref = obj->objref;
+			return 0;
+		}
+	}
+	obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	ckpt_obj_grab(ptr, type);
+	obj->ptr = ptr;
+	obj->type = type;
+	obj->objref = ctx->next_objref++;
+	hash_add(ctx->obj_hash, &obj->node, (unsigned long)ptr);
+	*objref = obj->objref;
+	return 1;
+}
+
+/**
+ * struct ckpt_robj - an object of an image being restarted
+ * @type: its type
+ * @ptr: what was built for it, referenced, or NULL
+ */
+struct ckpt_robj {
+	enum ckpt_obj_type type;
+	void *ptr;
+};
+
+/**
+ * ckpt_obj_insert() - note an object defined by a record of an image
+ * @ctx: restart context
+ * @objref: its id, from the record
+ * @type: its type
+ * @ptr: what was built for it, or NULL; the table takes over the
+ *	caller's reference, also on failure
+ *
+ * Return: 0, -EINVAL if @objref is not the next id, or -ENOMEM.
+ */
+int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
+		    void *ptr)
+{
+	struct ckpt_robj *obj;
+	int ret;
+
+	if (objref != ctx->next_objref) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "%s object: id %u out of sequence, expected %u",
+			       ckpt_rec_name(type), objref, ctx->next_objref);
+		goto drop;
+	}
+	ret = -ENOMEM;
+	obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		goto drop;
+	obj->type = type;
+	obj->ptr = ptr;
+	ret = xa_insert(&ctx->obj_ids, objref, obj, GFP_KERNEL);
+	if (ret) {
+		kfree(obj);
+		goto drop;
+	}
+	ctx->next_objref++;
+	return 0;
+
+drop:
+	if (ptr)
+		ckpt_obj_drop(ptr, type);
+	return ret;
+}
+
+/**
+ * ckpt_obj_define() - note an object for which nothing was built
+ * @ctx: restart context
+ * @objref: its id, from the record
+ * @type: its type
+ *
+ * Return: 0, -EINVAL if @objref is not the next id, or -ENOMEM.
+ */
+int ckpt_obj_define(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type)
+{
+	return ckpt_obj_insert(ctx, objref, type, NULL);
+}
+
+/**
+ * ckpt_obj_fetch() - what was built for an object of an image
+ * @ctx: restart context
+ * @objref: its id, already checked with ckpt_obj_check()
+ * @type: its type
+ *
+ * Return: the object (the table keeps the reference), or NULL.
+ */
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type)
+{
+	struct ckpt_robj *obj = xa_load(&ctx->obj_ids, objref);
+
+	return obj && obj->type == type ? obj->ptr : NULL;
+}
+
+/**
+ * ckpt_obj_check() - check a reference to an object of an image
+ * @ctx: restart context
+ * @objref: the reference
+ * @type: the type the object must have
+ * @optional: whether 0 (no object) is allowed
+ * @what: what the reference is, for the log
+ *
+ * Return: 0, or -EINVAL if the reference is dangling or of a wrong type.
+ */
+int ckpt_obj_check(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
+		   bool optional, const char *what)
+{
+	struct ckpt_robj *obj;
+
+	if (!objref) {
+		if (optional)
+			return 0;
+		return ckpt_err(ctx, -EINVAL, "%s: missing object reference",
+				what);
+	}
+	obj = xa_load(&ctx->obj_ids, objref);
+	if (!obj)
+		return ckpt_err(ctx, -EINVAL, "%s: dangling object reference %u",
+				what, objref);
+	if (obj->type != type)
+		return ckpt_err(ctx, -EINVAL,
+				"%s: object %u is a %s, not a %s", what, objref,
+				ckpt_rec_name(obj->type), ckpt_rec_name(type));
+	return 0;
+}
+
+/* Drop every object of the table */
+void ckpt_obj_table_free(struct ckpt_ctx *ctx)
+{
+	struct ckpt_robj *robj;
+	struct hlist_node *tmp;
+	struct ckpt_obj *obj;
+	unsigned long id;
+	int bkt;
+
+	hash_for_each_safe(ctx->obj_hash, bkt, tmp, obj, node) {
+		hash_del(&obj->node);
+		ckpt_obj_drop(obj->ptr, obj->type);
+		kfree(obj);
+	}
+	xa_for_each(&ctx->obj_ids, id, robj) {
+		if (robj->ptr)
+			ckpt_obj_drop(robj->ptr, robj->type);
+		kfree(robj);
+	}
+	xa_destroy(&ctx->obj_ids);
+}

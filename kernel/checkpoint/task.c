@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the task record and signal dispositions.
+ */
+
+#include <linux/checkpoint.h>
+#include <linux/futex.h>
+#include <linux/personality.h>
+#include <linux/pid.h>
+#include <linux/rseq.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "checkpoint.h"
+
+/* Personality flags a task may carry */
+#define CKPT_PER_FLAGS	(UNAME26 | ADDR_NO_RANDOMIZE | FDPIC_FUNCPTRS |	\
+			 MMAP_PAGE_ZERO | ADDR_COMPAT_LAYOUT |		\
+			 READ_IMPLIES_EXEC | ADDR_LIMIT_32BIT |		\
+			 SHORT_INODE | WHOLE_SECONDS | STICKY_TIMEOUTS |	\
+			 ADDR_LIMIT_3GB)
+
+/* Size of the original struct rseq, the least rseq(2) accepts */
+#define CKPT_RSEQ_MIN	32
+
+static u64 ckpt_uptr(const void __user *p)
+{
+	return (u64)(unsigned long)p;
+}
+
+/**
+ * ckpt_task_checkpoint() - write the record of a task
+ * @ctx: checkpoint context
+ * @t: the task, stopped
+ * @refs: ids of the objects it refers to, already written
+ * @state: CKPT_TASK_STOPPED, _TRACED or _FROZEN
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			 const struct ckpt_task_refs *refs, u32 state)
+{
+	struct ckpt_hdr_task h = {};
+	struct task_struct *parent;
+
+	BUILD_BUG_ON(sizeof(sigset_t) != sizeof(h.blocked));
+	BUILD_BUG_ON(ARRAY_SIZE(t->sighand->action) != CKPT_NSIG);
+
+	h.pid = task_pid_vnr(t);
+	h.tgid = task_tgid_vnr(t);
+	rcu_read_lock();
+	parent = rcu_dereference(t->real_parent);
+	h.ppid = task_tgid_vnr(parent);
+	rcu_read_unlock();
+	h.pgid = task_pgrp_vnr(t);
+	h.sid = task_session_vnr(t);
+	h.exit_signal = t->exit_signal;
+	h.personality = t->personality;
+	h.flags = state;
+	if (task_no_new_privs(t))
+		h.flags |= CKPT_TASK_NO_NEW_PRIVS;
+	h.cred_ref = refs->cred;
+	h.mm_ref = refs->mm;
+	h.files_ref = refs->files;
+	h.fs_ref = refs->fs;
+	h.sighand_ref = refs->sighand;
+	h.pdeath_signal = t->pdeath_signal;
+	h.blocked = t->blocked.sig[0];
+	h.clear_child_tid = ckpt_uptr(t->clear_child_tid);
+#ifdef CONFIG_FUTEX
+	if (t->robust_list) {
+		h.robust_list = ckpt_uptr(t->robust_list);
+		h.robust_list_len = sizeof(*t->robust_list);
+	}
+#endif
+#ifdef CONFIG_RSEQ
+	if (t->rseq) {
+		h.rseq = ckpt_uptr(t->rseq);
+		h.rseq_len = t->rseq_len;
+		h.rseq_sig = t->rseq_sig;
+	}
+#endif
+	h.sas_ss_sp = t->sas_ss_sp;
+	h.sas_ss_size = t->sas_ss_size;
+	h.sas_ss_flags = t->sas_ss_flags;
+	get_task_comm(h.comm, t);
+	ckpt_log(ctx, "task: pid %u (%s)", h.pid, h.comm);
+	return ckpt_write_obj(ctx, &h, CKPT_HDR_TASK);
+}
+
+static int ckpt_check_uaddr(struct ckpt_ctx *ctx, u64 addr, u64 len,
+			    const char *what)
+{
+	if (addr > TASK_SIZE_MAX || len > TASK_SIZE_MAX - addr)
+		return ckpt_err(ctx, -EINVAL, "task: %s %#llx not in user space",
+				what, addr);
+	return 0;
+}
+
+static int ckpt_check_pid(struct ckpt_ctx *ctx, u32 pid, bool zero_ok,
+			  const char *what)
+{
+	if ((!pid && !zero_ok) || pid > PID_MAX_LIMIT)
+		return ckpt_err(ctx, -EINVAL, "task: bad %s %u", what, pid);
+	return 0;
+}
+
+static int ckpt_check_task_refs(struct ckpt_ctx *ctx,
+				const struct ckpt_hdr_task *h)
+{
+	int ret;
+
+	ret = ckpt_obj_check(ctx, h->cred_ref, CKPT_OBJ_CRED, false,
+			     "task cred");
+	if (!ret)
+		ret = ckpt_obj_check(ctx, h->mm_ref, CKPT_OBJ_MM, false,
+				     "task mm");
+	if (!ret)
+		ret = ckpt_obj_check(ctx, h->files_ref, CKPT_OBJ_FILES, false,
+				     "task files");
+	if (!ret)
+		ret = ckpt_obj_check(ctx, h->fs_ref, CKPT_OBJ_FS, false,
+				     "task fs");
+	if (!ret)
+		ret = ckpt_obj_check(ctx, h->sighand_ref, CKPT_OBJ_SIGHAND,
+				     false, "task sighand");
+	return ret;
+}
+
+/* Give current the state of a validated task record */
+static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
+{
+	struct ckpt_rtask *rt = ctx->rtask;
+	sigset_t blocked;
+
+	rt->cred = ckpt_obj_fetch(ctx, h->cred_ref, CKPT_OBJ_CRED);
+	if (!rt->cred)
+		return ckpt_err(ctx, -EINVAL, "task %u: credentials not built",
+				h->pid);
+	rt->exit_signal = h->exit_signal;
+
+	set_task_comm(current, h->comm);
+	current->personality = h->personality;
+	current->pdeath_signal = h->pdeath_signal;
+	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
+	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
+#ifdef CONFIG_FUTEX
+	current->robust_list = u64_to_user_ptr(h->robust_list);
+#endif
+#ifdef CONFIG_RSEQ
+	current->rseq = u64_to_user_ptr(h->rseq);
+	current->rseq_len = h->rseq_len;
+	current->rseq_sig = h->rseq_sig;
+	if (current->rseq)
+		rseq_set_notify_resume(current);
+#else
+	if (h->rseq)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"task %u: rseq needs CONFIG_RSEQ", h->pid);
+#endif
+	current->sas_ss_sp = h->sas_ss_sp;
+	current->sas_ss_size = h->sas_ss_size;
+	current->sas_ss_flags = h->sas_ss_flags;
+
+	siginitset(&blocked, h->blocked);
+	set_current_blocked(&blocked);
+	return 0;
+}
+
+/**
+ * ckpt_task_restore() - validate the record of a task, and take its state
+ * @ctx: restart context
+ * @h: the record
+ *
+ * Unless only verifying, current takes the task's state, but for its
+ * credentials, which the driver commits last.
+ *
+ * Return: 0, or -EINVAL with a log line naming the bad field.
+ */
+int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
+{
+	u64 kill_stop = sigmask(SIGKILL) | sigmask(SIGSTOP);
+	u32 ss_mode;
+	int ret;
+
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
+	if (!ret)
+		ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "task");
+	if (!ret)
+		ret = ckpt_check_pid(ctx, h->pid, false, "pid");
+	if (!ret)
+		ret = ckpt_check_pid(ctx, h->ppid, true, "ppid");
+	if (!ret)
+		ret = ckpt_check_pid(ctx, h->pgid, true, "pgid");
+	if (!ret)
+		ret = ckpt_check_pid(ctx, h->sid, true, "sid");
+	if (ret)
+		return ret;
+	if (h->tgid != h->pid)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: tgid %u, only thread group leaders are supported",
+				h->pid, h->tgid);
+	if (h->exit_signal > CKPT_NSIG || h->pdeath_signal > CKPT_NSIG)
+		return ckpt_err(ctx, -EINVAL, "task %u: bad exit or death signal",
+				h->pid);
+	if ((h->personality & PER_MASK) != PER_LINUX ||
+	    h->personality & ~(PER_MASK | CKPT_PER_FLAGS))
+		return ckpt_err(ctx, -EINVAL, "task %u: bad personality %#x",
+				h->pid, h->personality);
+	if (h->flags & ~CKPT_TASK_FLAGS)
+		return ckpt_err(ctx, -EINVAL, "task %u: unknown flags %#x",
+				h->pid, h->flags);
+	if (h->blocked & kill_stop)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: SIGKILL or SIGSTOP blocked", h->pid);
+	if (!memchr(h->comm, 0, sizeof(h->comm)))
+		return ckpt_err(ctx, -EINVAL, "task %u: comm not terminated",
+				h->pid);
+
+	ret = ckpt_check_uaddr(ctx, h->clear_child_tid, sizeof(u32),
+			       "clear_child_tid");
+	if (!ret)
+		ret = ckpt_check_uaddr(ctx, h->robust_list, h->robust_list_len,
+				       "robust list");
+	if (!ret)
+		ret = ckpt_check_uaddr(ctx, h->rseq, h->rseq_len, "rseq area");
+	if (!ret)
+		ret = ckpt_check_uaddr(ctx, h->sas_ss_sp, h->sas_ss_size,
+				       "signal stack");
+	if (ret)
+		return ret;
+	if (h->robust_list_len !=
+	    (h->robust_list ? sizeof(struct robust_list_head) : 0))
+		return ckpt_err(ctx, -EINVAL, "task %u: bad robust list length",
+				h->pid);
+	if (h->rseq && (h->rseq_len < CKPT_RSEQ_MIN || h->rseq_len > PAGE_SIZE ||
+			!IS_ALIGNED(h->rseq, CKPT_RSEQ_MIN)))
+		return ckpt_err(ctx, -EINVAL, "task %u: bad rseq area", h->pid);
+	if (!h->rseq && (h->rseq_len || h->rseq_sig))
+		return ckpt_err(ctx, -EINVAL, "task %u: stray rseq fields",
+				h->pid);
+	ss_mode = h->sas_ss_flags & ~SS_FLAG_BITS;
+	if (ss_mode && ss_mode != SS_ONSTACK && ss_mode != SS_DISABLE)
+		return ckpt_err(ctx, -EINVAL, "task %u: bad sigaltstack flags",
+				h->pid);
+	ret = ckpt_check_task_refs(ctx, h);
+	if (ret || ckpt_verify_only(ctx))
+		return ret;
+	return ckpt_task_apply(ctx, h);
+}
+
+/**
+ * ckpt_sighand_checkpoint() - write the signal dispositions of a task
+ * @ctx: checkpoint context
+ * @t: the task
+ * @objref: id of the CKPT_HDR_SIGHAND object, on return
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			    u32 *objref)
+{
+	struct ckpt_hdr_sighand *h;
+	struct sighand_struct *sighand;
+	unsigned long irqflags;
+	int i, ret;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	sighand = lock_task_sighand(t, &irqflags);
+	if (!sighand) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d is exiting",
+			       task_pid_vnr(t));
+		goto free;
+	}
+	if (refcount_read(&sighand->count) > 1) {
+		unlock_task_sighand(t, &irqflags);
+		ret = ckpt_err(ctx, -EBUSY,
+			       "pid %d shares its signal handlers with a task outside the checkpoint",
+			       task_pid_vnr(t));
+		goto free;
+	}
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct sigaction *sa = &sighand->action[i].sa;
+
+		h->action[i].handler = ckpt_uptr(sa->sa_handler);
+		h->action[i].flags = sa->sa_flags;
+#ifdef __ARCH_HAS_SA_RESTORER
+		h->action[i].restorer = ckpt_uptr(sa->sa_restorer);
+#endif
+		h->action[i].mask = sa->sa_mask.sig[0];
+	}
+	unlock_task_sighand(t, &irqflags);
+
+	ret = ckpt_obj_lookup_add(ctx, sighand, CKPT_OBJ_SIGHAND, objref);
+	if (ret <= 0)
+		goto free;
+	h->objref = *objref;
+	h->nr = CKPT_NSIG;
+	ret = ckpt_write_obj(ctx, h, CKPT_HDR_SIGHAND);
+free:
+	kfree(h);
+	return ret;
+}
+
+/**
+ * ckpt_sighand_restore() - validate and take the signal dispositions
+ * @ctx: restart context
+ * @h: the record
+ *
+ * Unless only verifying, current takes them.
+ *
+ * Return: 0, or -EINVAL with a log line naming the bad entry.
+ */
+int ckpt_sighand_restore(struct ckpt_ctx *ctx,
+			 const struct ckpt_hdr_sighand *h)
+{
+	u64 kill_stop = sigmask(SIGKILL) | sigmask(SIGSTOP);
+	int i, ret;
+
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
+	if (ret)
+		return ret;
+	if (h->nr != CKPT_NSIG)
+		return ckpt_err(ctx, -EINVAL, "sighand: %u signals, not %u",
+				h->nr, CKPT_NSIG);
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct ckpt_sigaction *sa = &h->action[i];
+		int sig = i + 1;
+
+		if (sa->handler >= TASK_SIZE_MAX ||
+		    sa->restorer >= TASK_SIZE_MAX)
+			return ckpt_err(ctx, -EINVAL,
+					"sighand: signal %d: bad address", sig);
+		if (sa->flags & ~(u64)UAPI_SA_FLAGS)
+			return ckpt_err(ctx, -EINVAL,
+					"sighand: signal %d: bad flags %#llx",
+					sig, sa->flags);
+		if (sa->mask & kill_stop)
+			return ckpt_err(ctx, -EINVAL,
+					"sighand: signal %d: SIGKILL or SIGSTOP in mask",
+					sig);
+		if (sig_kernel_only(sig) &&
+		    (sa->handler || sa->flags || sa->restorer || sa->mask))
+			return ckpt_err(ctx, -EINVAL,
+					"sighand: signal %d must be default", sig);
+	}
+	ret = ckpt_obj_define(ctx, h->objref, CKPT_OBJ_SIGHAND);
+	if (ret || ckpt_verify_only(ctx))
+		return ret;
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct ckpt_sigaction *sa = &h->action[i];
+		struct k_sigaction ka = {};
+
+		if (sig_kernel_only(i + 1))
+			continue;
+		ka.sa.sa_handler = (__sighandler_t)(unsigned long)sa->handler;
+		ka.sa.sa_flags = sa->flags;
+#ifdef __ARCH_HAS_SA_RESTORER
+		ka.sa.sa_restorer = (__sigrestore_t)(unsigned long)sa->restorer;
+#endif
+		siginitset(&ka.sa.sa_mask, sa->mask);
+		ret = do_sigaction(i + 1, &ka, NULL);
+		if (ret)
+			return ckpt_err(ctx, ret, "sighand: signal %d", i + 1);
+	}
+	return 0;
+}

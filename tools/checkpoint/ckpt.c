@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt - checkpoint a process into an image
+ *
+ *	ckpt [-o FILE] [-l LOGFILE] [-k|-S] PID
+ *
+ * The kernel only checkpoints a stopped (or cgroup-frozen) process: if
+ * PID is running, ckpt stops it with SIGSTOP for the checkpoint and
+ * lets it run on afterwards (SIGCONT), unless -S (leave it stopped) or
+ * -k (kill it once checkpointed).  A process that was stopped already
+ * stays stopped unless -k.  The image goes to FILE, or to stdout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ckpt_common.h"
+
+/* How long to wait for the target to stop after SIGSTOP */
+#define STOP_TIMEOUT_MS		10000
+
+static volatile sig_atomic_t target_pid;
+static volatile sig_atomic_t we_stopped;
+static const char *out_path;
+
+static void __attribute__((noreturn)) usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: %s [-o FILE] [-l LOGFILE] [-k|-S] PID\n"
+		"  -o FILE     write the image to FILE (default: stdout)\n"
+		"  -l LOGFILE  write the kernel's log to LOGFILE ('-': stderr)\n"
+		"  -k          kill the process after a successful checkpoint\n"
+		"  -S          leave the process stopped after the checkpoint\n",
+		progname);
+	exit(status);
+}
+
+/*
+ * State letter of /proc/PID/stat ('R', 'S', 'T', 't', 'Z', ...),
+ * or 0 with errno set.
+ */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			errno = ESRCH;
+		return 0;
+	}
+	n = read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		errno = n < 0 ? errno : ESRCH;
+		return 0;
+	}
+	buf[n] = '\0';
+	/* comm may hold anything, parentheses included: the last ')' ends it */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2]) {
+		errno = EPROTO;
+		return 0;
+	}
+	return p[2];
+}
+
+/* Is PID in a cgroup v2 that the freezer has frozen? */
+static int proc_frozen(pid_t pid)
+{
+	char path[PATH_MAX + 64], buf[PATH_MAX], *p;
+	int fd, frozen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strncmp(buf, "0::", 3))
+			continue;
+		p = strchr(buf, '\n');
+		if (p)
+			*p = '\0';
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.events",
+			 buf + 3);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read_full(fd, buf, sizeof(buf) - 1);
+
+			if (n > 0) {
+				buf[n] = '\0';
+				frozen = !!strstr(buf, "frozen 1");
+			}
+			close(fd);
+		}
+		break;
+	}
+	fclose(f);
+	return frozen;
+}
+
+static int is_stopped(char state)
+{
+	return state == 'T' || state == 't';
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Interrupted: do not leave behind a process we stopped, nor half an image */
+static void on_signal(int sig)
+{
+	if (we_stopped)
+		kill(target_pid, SIGCONT);
+	if (out_path)
+		unlink(out_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void stop_target(pid_t pid)
+{
+	char state;
+	int waited;
+
+	we_stopped = 1;
+	if (kill(pid, SIGSTOP))
+		die_errno("cannot stop process %d", (int)pid);
+	for (waited = 0; ; waited++) {
+		state = proc_state(pid);
+		if (!state)
+			die_errno("process %d vanished while stopping it", (int)pid);
+		if (is_stopped(state))
+			return;
+		if (state == 'Z' || state == 'X')
+			die("process %d exited while stopping it", (int)pid);
+		if (waited >= STOP_TIMEOUT_MS) {
+			kill(pid, SIGCONT);
+			die("process %d did not stop within %d ms (state %c)",
+			    (int)pid, STOP_TIMEOUT_MS, state);
+		}
+		sleep_ms(1);
+	}
+}
+
+static const char *explain(int err)
+{
+	switch (err) {
+	case ENOSYS:
+		return " (kernel without CONFIG_CHECKPOINT?)";
+	case EBUSY:
+		return " (process not stopped)";
+	case EPERM:
+		return " (no permission to trace the process)";
+	case ESRCH:
+		return " (no such process)";
+	case EOPNOTSUPP:
+		return " (multi-threaded, or holds state not supported yet: see the log, -l)";
+	default:
+		return "";
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *log_path = NULL;
+	int kill_after = 0, leave_stopped = 0;
+	int fd = STDOUT_FILENO, logfd = -1;
+	struct sigaction sa;
+	char state, *end;
+	long pid, ret;
+	int opt, err;
+
+	progname = "ckpt";
+	while ((opt = getopt(argc, argv, "o:l:kSh")) != -1) {
+		switch (opt) {
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'l':
+			log_path = optarg;
+			break;
+		case 'k':
+			kill_after = 1;
+			break;
+		case 'S':
+			leave_stopped = 1;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc - 1 || (kill_after && leave_stopped))
+		usage(2);
+	errno = 0;
+	pid = strtol(argv[optind], &end, 10);
+	if (errno || *end || end == argv[optind] || pid <= 0 || pid > INT_MAX)
+		die("invalid pid '%s'", argv[optind]);
+
+	state = proc_state(pid);
+	if (!state)
+		die_errno("process %ld", pid);
+	if (state == 'Z' || state == 'X')
+		die("process %ld is a zombie", pid);
+
+	if (out_path) {
+		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			die_errno("cannot create %s", out_path);
+	} else if (isatty(fd)) {
+		die("refusing to write an image to a terminal (use -o FILE)");
+	}
+	if (log_path && !strcmp(log_path, "-")) {
+		logfd = STDERR_FILENO;
+	} else if (log_path) {
+		logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			     0644);
+		if (logfd < 0)
+			die_errno("cannot create %s", log_path);
+	}
+
+	target_pid = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A reader that goes away makes the checkpoint fail with EPIPE */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!is_stopped(state) && !proc_frozen(pid))
+		stop_target(pid);
+
+	ret = sys_checkpoint(pid, fd, 0, logfd);
+	err = errno;
+	if (ret < 0) {
+		if (we_stopped)
+			kill(pid, SIGCONT);
+		if (out_path)
+			unlink(out_path);
+		errno = err;
+		die("checkpoint of process %ld failed: %s%s", pid,
+		    strerror(err), explain(err));
+	}
+	if (out_path && close(fd)) {
+		err = errno;
+		if (we_stopped)
+			kill(pid, SIGCONT);
+		unlink(out_path);
+		errno = err;
+		die_errno("cannot write %s", out_path);
+	}
+	out_path = NULL;
+
+	if (kill_after) {
+		if (kill(pid, SIGKILL))
+			die_errno("checkpointed process %ld but cannot kill it", pid);
+	} else if (we_stopped && !leave_stopped) {
+		if (kill(pid, SIGCONT))
+			die_errno("checkpointed process %ld but cannot resume it", pid);
+	}
+	return 0;
+}

@@ -1,0 +1,927 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckptinfo - print and check a checkpoint image
+ *
+ *	ckptinfo [--verify] [-s|--summary] FILE
+ *
+ * Prints every record of the image (FILE, or stdin if FILE is "-") in
+ * readable form, checking the framing, the object references, the
+ * record count and the CRC32C of the tail on the way.  --summary
+ * prints a table of records per type instead.  --verify also asks the
+ * kernel to validate the image (restart(2) with CKPT_RESTART_VERIFY)
+ * and prints its verdict.  The exit status is non-zero if the image
+ * is bad.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "ckpt_common.h"
+
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC	0x0001U
+#endif
+
+struct type_stats {
+	uint64_t count;
+	uint64_t bytes;
+};
+
+struct info {
+	const char *name;		/* of the image, for messages */
+	int summary;
+	/* where we are */
+	uint64_t off;			/* of the current record */
+	uint32_t nr_records;		/* records before the current one */
+	uint32_t crc;			/* running, not inverted */
+	int seen_header;
+	int seen_tail;
+	uint32_t page_size;
+	uint32_t pid;			/* of the header */
+	/* object table: type of object id i in objs[i] */
+	uint32_t *objs;
+	uint32_t nr_objs;
+	/* statistics */
+	struct type_stats *stats;	/* one per ckpt_rec_desc, + unknown */
+	uint64_t nr_pages;
+	/* the first problem found, and how many */
+	char error[512];
+	unsigned int nr_errors;
+};
+
+static void problem(struct info *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct info *in, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!in->nr_errors++)
+		snprintf(in->error, sizeof(in->error),
+			 "record %u at offset %#" PRIx64 ": %s",
+			 in->nr_records, in->off, msg);
+	if (!in->summary)
+		printf("    !! %s\n", msg);
+}
+
+static void out(struct info *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out(struct info *in, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (in->summary)
+		return;
+	fputs("    ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* A string field of @len bytes, which must hold a NUL */
+static const char *str_field(struct info *in, const char *s, size_t len,
+			     const char *what)
+{
+	static char buf[4 * CKPT_PATH_MAX + 3];
+	size_t i, n = strnlen(s, len), o = 0;
+
+	if (n == len)
+		problem(in, "%s is not NUL-terminated", what);
+	buf[o++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			o += sprintf(buf + o, "\\%c", c);
+		else if (isprint(c))
+			buf[o++] = c;
+		else
+			o += sprintf(buf + o, "\\x%02x", c);
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static void check_zero(struct info *in, const void *p, size_t len,
+		       const char *what)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (c[i]) {
+			problem(in, "nonzero %s (byte %zu is %#x)", what, i, c[i]);
+			return;
+		}
+	}
+}
+
+/*
+ * The record must be exactly its fixed part plus @payload bytes, then
+ * zero padding to CKPT_ALIGN.  Returns 0 if the length is right.
+ */
+static int check_len(struct info *in, const struct ckpt_hdr *h, size_t size,
+		     uint64_t payload)
+{
+	uint64_t want = CKPT_ALIGN_UP(size + payload);
+
+	if (h->len != want) {
+		problem(in, "length %u, expected %" PRIu64, h->len, want);
+		return -1;
+	}
+	check_zero(in, (const char *)h + size + payload, want - size - payload,
+		   "padding at the end");
+	return 0;
+}
+
+static void define_obj(struct info *in, uint32_t objref, uint32_t type)
+{
+	if (objref != in->nr_objs + 1)
+		problem(in, "object id %u, expected %u", objref, in->nr_objs + 1);
+	in->objs = realloc(in->objs, (in->nr_objs + 2) * sizeof(*in->objs));
+	if (!in->objs)
+		die("out of memory");
+	in->objs[++in->nr_objs] = type;
+}
+
+static void check_ref(struct info *in, uint32_t ref, uint32_t type,
+		      int optional, const char *what)
+{
+	if (!ref) {
+		if (!optional)
+			problem(in, "%s is 0", what);
+		return;
+	}
+	if (ref > in->nr_objs) {
+		problem(in, "%s %u: no such object (yet)", what, ref);
+		return;
+	}
+	if (in->objs[ref] != type)
+		problem(in, "%s %u is a %s, not a %s", what, ref,
+			ckpt_rec_name(in->objs[ref]), ckpt_rec_name(type));
+}
+
+static const char *flag_names(char *buf, size_t size, uint64_t v,
+			      const char *const *names, unsigned int nr)
+{
+	size_t o = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nr && i < 64; i++) {
+		if (!(v & (1ULL << i)) || !names[i])
+			continue;
+		o += snprintf(buf + o, size - o, "%s%s", o ? "|" : "", names[i]);
+		v &= ~(1ULL << i);
+		if (o >= size)
+			return buf;
+	}
+	if (v)
+		snprintf(buf + o, size - o, "%s%#" PRIx64, o ? "|" : "", v);
+	else if (!o)
+		snprintf(buf, size, "0");
+	return buf;
+}
+
+static void print_header(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_header *r = (const void *)h;
+	char magic[9], when[64] = "";
+	time_t t = r->time_ns / 1000000000ULL;
+	struct tm tm;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	memcpy(magic, &r->magic, 8);
+	magic[8] = '\0';
+	for (int i = 0; i < 8; i++)
+		if (!isprint((unsigned char)magic[i]))
+			magic[i] = '.';
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	out(in, "magic 0x%016" PRIx64 " \"%s\"  version %u  arch %u%s",
+	    (uint64_t)r->magic, magic, r->version, r->arch,
+	    r->arch == CKPT_ARCH_X86_64 ? " (x86_64)" : "");
+	out(in, "page_size %u  flags %#x  nr_tasks %u", r->page_size, r->flags,
+	    r->nr_tasks);
+	out(in, "xfeatures %#" PRIx64 "  xstate_size %u",
+	    (uint64_t)r->xfeatures, r->xstate_size);
+	out(in, "time_ns %" PRIu64 " (%s)", (uint64_t)r->time_ns, when);
+	out(in, "pid %u", r->pid);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	out(in, "release %s", str_field(in, r->release, sizeof(r->release),
+					"release"));
+	if (r->magic != CKPT_MAGIC)
+		problem(in, "bad magic %#" PRIx64, (uint64_t)r->magic);
+	if (r->version != CKPT_VERSION)
+		problem(in, "unsupported version %u", r->version);
+	if (r->arch != CKPT_ARCH_X86_64)
+		problem(in, "unknown arch %u", r->arch);
+	if (!r->page_size || (r->page_size & (r->page_size - 1)))
+		problem(in, "bad page size %u", r->page_size);
+	else
+		in->page_size = r->page_size;
+	if (!r->pid)
+		problem(in, "pid 0");
+	in->pid = r->pid;
+}
+
+static void print_tail(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_tail *r = (const void *)h;
+	uint32_t crc = ~in->crc;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "nr_records %u (%s)  crc32c 0x%08x (%s, computed 0x%08x)",
+	    r->nr_records, r->nr_records == in->nr_records ? "ok" : "WRONG",
+	    r->crc32c, r->crc32c == crc ? "ok" : "MISMATCH", crc);
+	if (r->nr_records != in->nr_records)
+		problem(in, "tail says %u records, counted %u", r->nr_records,
+			in->nr_records);
+	if (r->crc32c != crc)
+		problem(in, "CRC32C mismatch: tail says 0x%08x, computed 0x%08x",
+			r->crc32c, crc);
+}
+
+static void print_task(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = {
+		"NO_NEW_PRIVS", "STOPPED", "FROZEN", "TRACED",
+	};
+	const struct ckpt_hdr_task *r = (const void *)h;
+	char buf[128];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "pid %u  tgid %u  ppid %u  pgid %u  sid %u", r->pid, r->tgid,
+	    r->ppid, r->pgid, r->sid);
+	out(in, "comm %s  exit_signal %u  pdeath_signal %u  personality %#x",
+	    str_field(in, r->comm, sizeof(r->comm), "comm"), r->exit_signal,
+	    r->pdeath_signal, r->personality);
+	out(in, "flags %s", flag_names(buf, sizeof(buf), r->flags, fl,
+				       ARRAY_SIZE(fl)));
+	out(in, "cred_ref %u  mm_ref %u  files_ref %u  fs_ref %u  sighand_ref %u",
+	    r->cred_ref, r->mm_ref, r->files_ref, r->fs_ref, r->sighand_ref);
+	out(in, "blocked 0x%016" PRIx64, (uint64_t)r->blocked);
+	out(in, "clear_child_tid %#" PRIx64 "  robust_list %#" PRIx64
+	    " len %" PRIu64, (uint64_t)r->clear_child_tid,
+	    (uint64_t)r->robust_list, (uint64_t)r->robust_list_len);
+	out(in, "rseq %#" PRIx64 " len %u sig %#x", (uint64_t)r->rseq,
+	    r->rseq_len, r->rseq_sig);
+	out(in, "sigaltstack sp %#" PRIx64 " size %#" PRIx64 " flags %#x",
+	    (uint64_t)r->sas_ss_sp, (uint64_t)r->sas_ss_size, r->sas_ss_flags);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (in->pid && r->pid != in->pid)
+		problem(in, "task pid %u, the header says %u", r->pid, in->pid);
+	if (r->flags & ~CKPT_TASK_FLAGS)
+		problem(in, "unknown task flags %#x", r->flags & ~CKPT_TASK_FLAGS);
+	check_ref(in, r->cred_ref, CKPT_HDR_CRED, 0, "cred_ref");
+	check_ref(in, r->mm_ref, CKPT_HDR_MM, 0, "mm_ref");
+	check_ref(in, r->files_ref, CKPT_HDR_FILES, 0, "files_ref");
+	check_ref(in, r->fs_ref, CKPT_HDR_FS, 0, "fs_ref");
+	check_ref(in, r->sighand_ref, CKPT_HDR_SIGHAND, 0, "sighand_ref");
+}
+
+static void print_cred(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_cred *r = (const void *)h;
+	const uint32_t *groups = (const void *)(r + 1);
+	char buf[256];
+	size_t o = 0;
+	uint32_t i;
+
+	if (r->ngroups > CKPT_NGROUPS_MAX) {
+		problem(in, "ngroups %u > %u", r->ngroups, CKPT_NGROUPS_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), (uint64_t)r->ngroups * 4))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_CRED);
+	out(in, "objref %u", r->objref);
+	out(in, "uid %u euid %u suid %u fsuid %u", r->uid, r->euid, r->suid,
+	    r->fsuid);
+	out(in, "gid %u egid %u sgid %u fsgid %u", r->gid, r->egid, r->sgid,
+	    r->fsgid);
+	out(in, "securebits %#x", r->securebits);
+	out(in, "cap_inheritable 0x%016" PRIx64 "  cap_permitted 0x%016" PRIx64,
+	    (uint64_t)r->cap_inheritable, (uint64_t)r->cap_permitted);
+	out(in, "cap_effective   0x%016" PRIx64 "  cap_bset      0x%016" PRIx64,
+	    (uint64_t)r->cap_effective, (uint64_t)r->cap_bset);
+	out(in, "cap_ambient     0x%016" PRIx64, (uint64_t)r->cap_ambient);
+	buf[0] = '\0';
+	for (i = 0; i < r->ngroups && o < sizeof(buf) - 16; i++)
+		o += snprintf(buf + o, sizeof(buf) - o, " %u", groups[i]);
+	if (i < r->ngroups)
+		snprintf(buf + o, sizeof(buf) - o, " ...");
+	out(in, "ngroups %u:%s", r->ngroups, buf);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_cpu(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_cpu *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "ip      0x%016llx  sp      0x%016llx  flags %#llx",
+	    r->ip, r->sp, r->flags);
+	out(in, "ax      0x%016llx  orig_ax 0x%016llx", r->ax, r->orig_ax);
+	out(in, "bx      0x%016llx  cx      0x%016llx  dx    0x%016llx",
+	    r->bx, r->cx, r->dx);
+	out(in, "si      0x%016llx  di      0x%016llx  bp    0x%016llx",
+	    r->si, r->di, r->bp);
+	out(in, "r8      0x%016llx  r9      0x%016llx  r10   0x%016llx",
+	    r->r8, r->r9, r->r10);
+	out(in, "r11     0x%016llx  r12     0x%016llx  r13   0x%016llx",
+	    r->r11, r->r12, r->r13);
+	out(in, "r14     0x%016llx  r15     0x%016llx", r->r14, r->r15);
+	out(in, "cs %#llx  ss %#llx  ds %#llx  es %#llx  fs %#llx  gs %#llx",
+	    r->cs, r->ss, r->ds, r->es, r->fs, r->gs);
+	out(in, "fs_base 0x%016llx  gs_base 0x%016llx", r->fs_base, r->gs_base);
+	out(in, "restart %u%s  clockid %u  expires %llu ns  addr %#llx  abs %u",
+	    r->restart,
+	    r->restart == CKPT_RESTART_NONE ? " (none)" :
+	    r->restart == CKPT_RESTART_NANOSLEEP ? " (nanosleep)" : "",
+	    r->restart_clockid, r->restart_expires, r->restart_addr,
+	    r->restart_arg);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_xstate(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_xstate *r = (const void *)h;
+	const unsigned char *area = (const void *)(r + 1);
+	uint64_t v;
+	uint32_t w;
+	uint16_t fcw;
+
+	if (r->size > CKPT_XSTATE_MAX) {
+		problem(in, "XSAVE area size %u > %u", r->size, CKPT_XSTATE_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->size))
+		return;
+	out(in, "xfeatures %#" PRIx64 "  size %u", (uint64_t)r->xfeatures,
+	    r->size);
+	if (r->size >= 32) {
+		memcpy(&fcw, area, 2);
+		memcpy(&w, area + 24, 4);
+		out(in, "fcw 0x%04x  mxcsr 0x%08x", fcw, w);
+	}
+	if (r->size >= 576) {
+		memcpy(&v, area + 512, 8);
+		out(in, "xstate_bv %#" PRIx64 "%s", v,
+		    v == r->xfeatures ? "" : " (differs from xfeatures)");
+		memcpy(&v, area + 520, 8);
+		out(in, "xcomp_bv %#" PRIx64 "%s", v,
+		    v ? " (compacted format!)" : "");
+		if (v)
+			problem(in, "XSAVE area in compacted format");
+	}
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static const char *file_kind(uint32_t kind)
+{
+	static const char *const names[] = {
+		[CKPT_FILE_REG] = "REG", [CKPT_FILE_DIR] = "DIR",
+		[CKPT_FILE_CHR] = "CHR", [CKPT_FILE_TTY] = "TTY",
+	};
+
+	if (kind < ARRAY_SIZE(names) && names[kind])
+		return names[kind];
+	return "?";
+}
+
+static void print_file(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = {
+		NULL, NULL, "APPEND", "NONBLOCK", "NOATIME", "SYNC", "DSYNC",
+		"DIRECT", "LARGEFILE", "PATH", "ASYNC",
+	};
+	static const char *const acc[] = { "RDONLY", "WRONLY", "RDWR", "ACC3" };
+	const struct ckpt_hdr_file *r = (const void *)h;
+	char buf[160];
+
+	if (r->path_len > CKPT_PATH_MAX) {
+		problem(in, "path_len %u > %u", r->path_len, CKPT_PATH_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->path_len))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_FILE);
+	out(in, "objref %u  kind %u (%s)  flags %#x (%s%s%s)  mode %#o",
+	    r->objref, r->kind, file_kind(r->kind), r->flags,
+	    acc[r->flags & CKPT_O_ACCMODE],
+	    (r->flags & ~CKPT_O_ACCMODE) ? "|" : "",
+	    (r->flags & ~CKPT_O_ACCMODE) ?
+	    flag_names(buf, sizeof(buf), r->flags & ~CKPT_O_ACCMODE, fl,
+		       ARRAY_SIZE(fl)) : "",
+	    r->mode);
+	out(in, "pos %" PRIu64 "  rdev %u:%u", (uint64_t)r->pos, r->rdev >> 20,
+	    r->rdev & 0xfffff);
+	if (!r->path_len)
+		problem(in, "empty path");
+	else
+		out(in, "path %s", str_field(in, (const char *)(r + 1),
+					     r->path_len, "path"));
+	if (!r->kind || r->kind > CKPT_FILE_KIND_MAX)
+		problem(in, "unknown file kind %u", r->kind);
+	if (r->flags & ~CKPT_O_FLAGS)
+		problem(in, "unknown open flags %#x", r->flags & ~CKPT_O_FLAGS);
+}
+
+static void print_files(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_files *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_FILES);
+	out(in, "objref %u  nr_fds %u", r->objref, r->nr_fds);
+}
+
+static void print_fd(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_fd *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "fd %u  flags %#x%s  file_ref %u", r->fd, r->flags,
+	    (r->flags & CKPT_FD_CLOEXEC) ? " (CLOEXEC)" : "", r->file_ref);
+	if (r->fd >= CKPT_FD_MAX)
+		problem(in, "fd %u out of range", r->fd);
+	if (r->flags & ~CKPT_FD_FLAGS)
+		problem(in, "unknown fd flags %#x", r->flags & ~CKPT_FD_FLAGS);
+	check_ref(in, r->file_ref, CKPT_HDR_FILE, 0, "file_ref");
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_fs(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_fs *r = (const void *)h;
+	const char *p = (const void *)(r + 1);
+
+	if (r->root_len > CKPT_PATH_MAX || r->cwd_len > CKPT_PATH_MAX) {
+		problem(in, "path length %u/%u > %u", r->root_len, r->cwd_len,
+			CKPT_PATH_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), (uint64_t)r->root_len + r->cwd_len))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_FS);
+	out(in, "objref %u  umask %04o", r->objref, r->umask);
+	out(in, "root %s", str_field(in, p, r->root_len, "root"));
+	out(in, "cwd %s", str_field(in, p + r->root_len, r->cwd_len, "cwd"));
+}
+
+static const char *auxv_name(uint64_t type)
+{
+	static const char *const names[] = {
+		[0] = "AT_NULL", [3] = "AT_PHDR", [4] = "AT_PHENT",
+		[5] = "AT_PHNUM", [6] = "AT_PAGESZ", [7] = "AT_BASE",
+		[8] = "AT_FLAGS", [9] = "AT_ENTRY", [11] = "AT_UID",
+		[12] = "AT_EUID", [13] = "AT_GID", [14] = "AT_EGID",
+		[15] = "AT_PLATFORM", [16] = "AT_HWCAP", [17] = "AT_CLKTCK",
+		[23] = "AT_SECURE", [24] = "AT_BASE_PLATFORM",
+		[25] = "AT_RANDOM", [26] = "AT_HWCAP2",
+		[27] = "AT_RSEQ_FEATURE_SIZE", [28] = "AT_RSEQ_ALIGN",
+		[31] = "AT_EXECFN", [33] = "AT_SYSINFO_EHDR",
+		[51] = "AT_MINSIGSTKSZ",
+	};
+
+	if (type < ARRAY_SIZE(names) && names[type])
+		return names[type];
+	return NULL;
+}
+
+static void print_mm(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_mm *r = (const void *)h;
+	const uint64_t *auxv = (const void *)(r + 1);
+	uint32_t i;
+
+	if (r->auxv_len > CKPT_AUXV_MAX) {
+		problem(in, "auxv_len %u > %u", r->auxv_len, CKPT_AUXV_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), (uint64_t)r->auxv_len * 8))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_MM);
+	out(in, "objref %u  nr_vmas %u  exe_ref %u  auxv_len %u", r->objref,
+	    r->nr_vmas, r->exe_ref, r->auxv_len);
+	out(in, "code  %#llx-%#llx  data %#llx-%#llx", r->start_code,
+	    r->end_code, r->start_data, r->end_data);
+	out(in, "brk   %#llx-%#llx  start_stack %#llx", r->start_brk, r->brk,
+	    r->start_stack);
+	out(in, "args  %#llx-%#llx  env %#llx-%#llx", r->arg_start, r->arg_end,
+	    r->env_start, r->env_end);
+	for (i = 0; i + 1 < r->auxv_len; i += 2) {
+		const char *n = auxv_name(auxv[i]);
+
+		if (n)
+			out(in, "auxv %-20s %#" PRIx64, n, auxv[i + 1]);
+		else
+			out(in, "auxv %-20" PRIu64 " %#" PRIx64, auxv[i],
+			    auxv[i + 1]);
+	}
+	if (r->auxv_len & 1)
+		problem(in, "odd auxv_len %u", r->auxv_len);
+	check_ref(in, r->exe_ref, CKPT_HDR_FILE, 1, "exe_ref");
+}
+
+static void print_vma(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const kinds[] = {
+		"?", "ANON", "FILE", "VDSO", "VVAR",
+	};
+	static const char *const fl[] = {
+		"SHARED", "GROWSDOWN", "MAYREAD", "MAYWRITE", "MAYEXEC",
+		"LOCKED", "DONTFORK", "DONTDUMP", "NORESERVE", "HEAP", "STACK",
+	};
+	const struct ckpt_hdr_vma *r = (const void *)h;
+	char buf[160];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "%#" PRIx64 "-%#" PRIx64 " %c%c%c  kind %u (%s)  pgoff %#"
+	    PRIx64 "  file_ref %u", (uint64_t)r->start, (uint64_t)r->end,
+	    (r->prot & CKPT_PROT_READ) ? 'r' : '-',
+	    (r->prot & CKPT_PROT_WRITE) ? 'w' : '-',
+	    (r->prot & CKPT_PROT_EXEC) ? 'x' : '-',
+	    r->kind, r->kind <= CKPT_VMA_KIND_MAX ? kinds[r->kind] : "?",
+	    (uint64_t)r->pgoff, r->file_ref);
+	out(in, "flags %s", flag_names(buf, sizeof(buf), r->flags, fl,
+				       ARRAY_SIZE(fl)));
+	if (!r->kind || r->kind > CKPT_VMA_KIND_MAX)
+		problem(in, "unknown vma kind %u", r->kind);
+	if (r->prot & ~CKPT_PROT_FLAGS)
+		problem(in, "unknown prot bits %#x", r->prot & ~CKPT_PROT_FLAGS);
+	if (r->flags & ~CKPT_VMA_FLAGS)
+		problem(in, "unknown vma flags %#x", r->flags & ~CKPT_VMA_FLAGS);
+	if (r->start >= r->end)
+		problem(in, "empty or inverted range");
+	if (in->page_size && ((r->start | r->end) & (in->page_size - 1)))
+		problem(in, "range not page aligned");
+	check_ref(in, r->file_ref, CKPT_HDR_FILE, r->kind != CKPT_VMA_FILE,
+		  "file_ref");
+}
+
+static void print_pages(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_pages *r = (const void *)h;
+
+	if (r->nr_pages < 1 || r->nr_pages > CKPT_PAGES_MAX) {
+		problem(in, "nr_pages %u out of range", r->nr_pages);
+		return;
+	}
+	if (!in->page_size) {
+		problem(in, "page data but no page size");
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), (uint64_t)r->nr_pages * in->page_size))
+		return;
+	in->nr_pages += r->nr_pages;
+	out(in, "addr %#" PRIx64 "  nr_pages %u", (uint64_t)r->addr,
+	    r->nr_pages);
+	if (r->addr & (in->page_size - 1))
+		problem(in, "address not page aligned");
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_sighand(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_sighand *r = (const void *)h;
+	unsigned int i, dfl = 0;
+	const char *name;
+	char sig[16];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_SIGHAND);
+	out(in, "objref %u  nr %u", r->objref, r->nr);
+	if (r->nr != CKPT_NSIG)
+		problem(in, "nr %u, expected %u", r->nr, CKPT_NSIG);
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct ckpt_sigaction *a = &r->action[i];
+
+		if (!a->handler && !a->flags && !a->restorer && !a->mask) {
+			dfl++;
+			continue;
+		}
+		name = sigabbrev_np(i + 1);
+		if (name)
+			snprintf(sig, sizeof(sig), "SIG%s", name);
+		else
+			snprintf(sig, sizeof(sig), "%u", i + 1);
+		out(in, "%-9s handler %s%#" PRIx64 "  flags %#" PRIx64
+		    "  restorer %#" PRIx64 "  mask %#" PRIx64, sig,
+		    a->handler == 0 ? "SIG_DFL " : a->handler == 1 ? "SIG_IGN " : "",
+		    (uint64_t)a->handler, (uint64_t)a->flags,
+		    (uint64_t)a->restorer, (uint64_t)a->mask);
+	}
+	out(in, "(%u other signals: SIG_DFL, no flags)", dfl);
+}
+
+typedef void (*print_fn)(struct info *in, const struct ckpt_hdr *h);
+
+static print_fn printer(uint32_t type)
+{
+	switch (type) {
+	case CKPT_HDR_HEADER:	return print_header;
+	case CKPT_HDR_TAIL:	return print_tail;
+	case CKPT_HDR_TASK:	return print_task;
+	case CKPT_HDR_CRED:	return print_cred;
+	case CKPT_HDR_CPU:	return print_cpu;
+	case CKPT_HDR_XSTATE:	return print_xstate;
+	case CKPT_HDR_FILE:	return print_file;
+	case CKPT_HDR_FILES:	return print_files;
+	case CKPT_HDR_FD:	return print_fd;
+	case CKPT_HDR_FS:	return print_fs;
+	case CKPT_HDR_MM:	return print_mm;
+	case CKPT_HDR_VMA:	return print_vma;
+	case CKPT_HDR_PAGES:	return print_pages;
+	case CKPT_HDR_SIGHAND:	return print_sighand;
+	}
+	return NULL;
+}
+
+static void account(struct info *in, uint32_t type, uint32_t len)
+{
+	unsigned int i, n = ckpt_nr_rec_desc();
+
+	for (i = 0; i < n; i++)
+		if (ckpt_rec_desc_at(i)->type == type)
+			break;
+	in->stats[i].count++;
+	in->stats[i].bytes += len;
+}
+
+/*
+ * Walk the image on @fd.  Returns 0 if it is good, -1 after a fatal
+ * framing error or if any problem was found (in->error says which).
+ */
+static int walk(struct info *in, int fd)
+{
+	static unsigned char rec[CKPT_RECORD_MAX];
+	struct ckpt_hdr *h = (void *)rec;
+	const struct ckpt_rec_desc *d;
+	print_fn fn;
+	ssize_t n;
+
+	for (;; in->off += h->len) {
+		n = read_full(fd, rec, sizeof(*h));
+		if (n < 0)
+			die_errno("cannot read %s", in->name);
+		if (n == 0 && in->seen_tail)
+			break;
+		if (n == 0) {
+			problem(in, "image ends without a TAIL record");
+			return -1;
+		}
+		if (n < (ssize_t)sizeof(*h)) {
+			problem(in, "truncated record header (%zd bytes)", n);
+			return -1;
+		}
+		if (in->seen_tail) {
+			problem(in, "data after the TAIL record");
+			return -1;
+		}
+		if (h->len < sizeof(*h) || h->len % CKPT_ALIGN ||
+		    h->len > CKPT_RECORD_MAX) {
+			problem(in, "bad record length %u (type %u)", h->len,
+				h->type);
+			return -1;
+		}
+		n = read_full(fd, rec + sizeof(*h), h->len - sizeof(*h));
+		if (n < 0)
+			die_errno("cannot read %s", in->name);
+		if (n < (ssize_t)(h->len - sizeof(*h))) {
+			problem(in, "truncated %s record: %zd of %u bytes",
+				ckpt_rec_name(h->type), n + sizeof(*h), h->len);
+			return -1;
+		}
+
+		d = ckpt_rec_desc(h->type);
+		fn = printer(h->type);
+		if (!in->summary)
+			printf("0x%08" PRIx64 " %s len %u\n", in->off,
+			       d ? d->name : "UNKNOWN", h->len);
+		account(in, h->type, h->len);
+		if (!in->seen_header && h->type != CKPT_HDR_HEADER) {
+			problem(in, "first record is %s (type %u), not HEADER",
+				ckpt_rec_name(h->type), h->type);
+			return -1;
+		}
+		if (in->seen_header && h->type == CKPT_HDR_HEADER)
+			problem(in, "a second HEADER record");
+		in->seen_header = 1;
+
+		if (!d)
+			problem(in, "unknown record type %u", h->type);
+		else if (h->len < d->size)
+			problem(in, "%s record too short: %u < %zu bytes",
+				d->name, h->len, d->size);
+		else if (fn)
+			fn(in, h);
+		else
+			out(in, "(no decoder for this record type)");
+
+		if (h->type == CKPT_HDR_TAIL) {
+			in->seen_tail = 1;
+		} else {
+			in->crc = crc32c_update(in->crc, rec, h->len);
+			in->nr_records++;
+		}
+	}
+	return in->nr_errors ? -1 : 0;
+}
+
+static void print_summary(struct info *in)
+{
+	unsigned int i, n = ckpt_nr_rec_desc();
+	uint64_t count = 0, bytes = 0;
+
+	printf("%-10s %10s %14s\n", "record", "count", "bytes");
+	for (i = 0; i <= n; i++) {
+		struct type_stats *s = &in->stats[i];
+
+		if (!s->count)
+			continue;
+		printf("%-10s %10" PRIu64 " %14" PRIu64 "\n",
+		       i < n ? ckpt_rec_desc_at(i)->name : "UNKNOWN",
+		       s->count, s->bytes);
+		count += s->count;
+		bytes += s->bytes;
+	}
+	printf("%-10s %10" PRIu64 " %14" PRIu64 "\n", "total", count, bytes);
+	printf("pages: %" PRIu64 " (%" PRIu64 " bytes of page data)\n",
+	       in->nr_pages, in->nr_pages * in->page_size);
+}
+
+/* Copy @fd to an anonymous file that can be read twice */
+static int spool(int fd, const char *name)
+{
+	static char buf[1 << 16];
+	ssize_t n;
+	int tmp;
+
+	tmp = memfd_create("ckptinfo-image", MFD_CLOEXEC);
+	if (tmp < 0) {
+		FILE *f = tmpfile();
+
+		if (!f)
+			die_errno("cannot create a temporary file");
+		tmp = dup(fileno(f));
+		fclose(f);
+		if (tmp < 0)
+			die_errno("dup");
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("cannot read %s", name);
+		if (write_full(tmp, buf, n))
+			die_errno("cannot copy %s to a memfd", name);
+	}
+	if (lseek(tmp, 0, SEEK_SET))
+		die_errno("lseek");
+	return tmp;
+}
+
+/* Ask the kernel; print its verdict and its log. Returns 0 if accepted. */
+static int kernel_verify(int fd, off_t start, const char *name)
+{
+	static char buf[1 << 16];
+	int logfd, err;
+	long ret;
+	ssize_t n;
+
+	if (lseek(fd, start, SEEK_SET) != start)
+		die_errno("cannot rewind %s", name);
+	logfd = memfd_create("ckptinfo-log", MFD_CLOEXEC);
+	ret = sys_restart(0, fd, CKPT_RESTART_VERIFY, logfd);
+	err = errno;
+	if (ret == 0)
+		printf("kernel verify: image accepted\n");
+	else
+		printf("kernel verify: image REJECTED: %s (errno %d)\n",
+		       strerror(err), err);
+	if (ret && logfd >= 0 && lseek(logfd, 0, SEEK_SET) == 0) {
+		while ((n = read(logfd, buf, sizeof(buf) - 1)) > 0) {
+			char *line, *save = NULL;
+
+			buf[n] = '\0';
+			for (line = strtok_r(buf, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save))
+				printf("kernel log: %s\n", line);
+		}
+	}
+	if (logfd >= 0)
+		close(logfd);
+	errno = err;
+	return ret ? -1 : 0;
+}
+
+static void __attribute__((noreturn)) usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: %s [--verify] [-s|--summary] FILE\n"
+		"  FILE          the image, '-' for stdin\n"
+		"  -s, --summary print a table of records per type\n"
+		"  --verify      also have the kernel validate the image\n",
+		progname);
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "summary", no_argument, NULL, 's' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct info in = { .crc = ~0U };
+	int opt, verify = 0, fd, bad, vbad = 0;
+	struct stat st;
+	off_t start = 0;
+
+	progname = "ckptinfo";
+	while ((opt = getopt_long(argc, argv, "sh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			in.summary = 1;
+			break;
+		case 'V':
+			verify = 1;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc - 1)
+		usage(2);
+	in.name = argv[optind];
+	if (!strcmp(in.name, "-")) {
+		fd = STDIN_FILENO;
+		in.name = "stdin";
+	} else {
+		fd = open(in.name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die_errno("cannot open %s", in.name);
+	}
+	/* The kernel reads the image again: it must be a file we can rewind */
+	if (verify) {
+		start = -1;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			start = lseek(fd, 0, SEEK_CUR);
+		if (start < 0) {
+			fd = spool(fd, in.name);
+			start = 0;
+		}
+	}
+	in.stats = calloc(ckpt_nr_rec_desc() + 1, sizeof(*in.stats));
+	if (!in.stats)
+		die("out of memory");
+
+	bad = walk(&in, fd);
+	if (in.summary)
+		print_summary(&in);
+	if (verify) {
+		fflush(stdout);
+		vbad = kernel_verify(fd, start, in.name);
+	}
+	fflush(stdout);
+	if (bad) {
+		if (in.nr_errors > 1)
+			die("%s: bad image: %s (and %u more)", in.name,
+			    in.error, in.nr_errors - 1);
+		die("%s: bad image: %s", in.name, in.error);
+	}
+	if (vbad)
+		die_errno("%s: the kernel rejects the image", in.name);
+	return 0;
+}

@@ -1,0 +1,1227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the checkpoint/restart selftests.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <grp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "ckpt_util.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC		0x0001U
+#endif
+#ifndef __NR_close_range
+#define __NR_close_range	436
+#endif
+
+long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
+{
+	return syscall(__NR_checkpoint, pid, fd, flags, logfd);
+}
+
+long sys_restart(pid_t pid, int fd, unsigned long flags, int logfd)
+{
+	return syscall(__NR_restart, pid, fd, flags, logfd);
+}
+
+/* CRC32C (Castagnoli), reflected polynomial 0x82f63b78 */
+uint32_t ckpt_crc32c(const void *buf, size_t len)
+{
+	static uint32_t table[256];
+	const unsigned char *p = buf;
+	uint32_t crc = ~0U, c;
+	int i, j;
+
+	if (!table[1]) {
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (j = 0; j < 8; j++)
+				c = (c >> 1) ^ ((c & 1) ? 0x82f63b78U : 0);
+			table[i] = c;
+		}
+	}
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static const struct {
+	uint32_t type;
+	const char *name;
+	size_t size;
+} rec_desc[] = {
+#define CKPT_REC(up, lc) { CKPT_HDR_##up, #up, sizeof(struct ckpt_hdr_##lc) },
+#include "ckpt_names.h"
+#undef CKPT_REC
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+const char *ckpt_rec_name(uint32_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rec_desc); i++)
+		if (rec_desc[i].type == type)
+			return rec_desc[i].name;
+	return "UNKNOWN";
+}
+
+size_t ckpt_rec_size(uint32_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rec_desc); i++)
+		if (rec_desc[i].type == type)
+			return rec_desc[i].size;
+	return 0;
+}
+
+/* ---- decoder ---- */
+
+struct parse_state {
+	struct ckpt_image *img;
+	size_t off;
+	uint32_t page_size;
+	uint32_t fds_left;		/* FD records still due to a FILES */
+	int64_t last_fd;
+	uint32_t vmas_left;		/* VMA records still due to an MM */
+	const struct ckpt_hdr_vma *vma;	/* that PAGES may follow */
+	uint64_t last_vma_end;
+	uint64_t last_page_end;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct parse_state *s, const char *fmt, ...)
+{
+	struct ckpt_image *img = s->img;
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(img->err, sizeof(img->err), "record %u (%s) at %#zx: %s",
+		 img->nr ? img->nr - 1 : 0,
+		 img->nr ? ckpt_rec_name(img->recs[img->nr - 1]->type) : "-",
+		 s->off, msg);
+	return -1;
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len--)
+		if (*c++)
+			return false;
+	return true;
+}
+
+/* Exact length: fixed part, @payload bytes, zero padding */
+static int check_len(struct parse_state *s, const struct ckpt_hdr *h,
+		     size_t size, uint64_t payload)
+{
+	uint64_t want = CKPT_ALIGN_UP(size + payload);
+
+	if (h->len != want)
+		return fail(s, "length %u, expected %llu", h->len,
+			    (unsigned long long)want);
+	if (!all_zero((const char *)h + size + payload, want - size - payload))
+		return fail(s, "nonzero padding at the end");
+	return 0;
+}
+
+static int define_obj(struct parse_state *s, const struct ckpt_hdr *h,
+		      uint32_t objref)
+{
+	struct ckpt_image *img = s->img;
+
+	if (objref != img->nr_objs + 1)
+		return fail(s, "object id %u, expected %u", objref,
+			    img->nr_objs + 1);
+	img->objs = realloc(img->objs, (objref + 1) * sizeof(*img->objs));
+	if (!img->objs)
+		return fail(s, "out of memory");
+	img->objs[0] = NULL;
+	img->objs[objref] = h;
+	img->nr_objs = objref;
+	return 0;
+}
+
+static int check_ref(struct parse_state *s, uint32_t ref, uint32_t type,
+		     bool optional, const char *what)
+{
+	struct ckpt_image *img = s->img;
+
+	if (!ref)
+		return optional ? 0 : fail(s, "%s is 0", what);
+	if (ref > img->nr_objs)
+		return fail(s, "%s %u: no such object yet", what, ref);
+	if (img->objs[ref]->type != type)
+		return fail(s, "%s %u is a %s, not a %s", what, ref,
+			    ckpt_rec_name(img->objs[ref]->type),
+			    ckpt_rec_name(type));
+	return 0;
+}
+
+static int check_str(struct parse_state *s, const char *p, size_t len,
+		     const char *what)
+{
+	if (!len || strnlen(p, len) != len - 1)
+		return fail(s, "%s is not a NUL-terminated string of %zu bytes",
+			    what, len);
+	return 0;
+}
+
+static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
+{
+	struct ckpt_image *img = s->img;
+	size_t size = ckpt_rec_size(h->type);
+	size_t n;
+
+	if (!size)
+		return fail(s, "unknown record type %u", h->type);
+	if (h->len < size)
+		return fail(s, "length %u shorter than %zu", h->len, size);
+
+	/* Sequencing of the FD records of a FILES, the VMAs of an MM */
+	if (s->fds_left && h->type != CKPT_HDR_FD && h->type != CKPT_HDR_FILE)
+		return fail(s, "%u FD records missing", s->fds_left);
+	if (h->type != CKPT_HDR_PAGES && h->type != CKPT_HDR_VMA) {
+		if (s->vmas_left)
+			return fail(s, "%u VMA records missing", s->vmas_left);
+		s->vma = NULL;
+	}
+
+	switch (h->type) {
+	case CKPT_HDR_HEADER: {
+		const struct ckpt_hdr_header *r = (const void *)h;
+
+		if (img->nr != 1)
+			return fail(s, "HEADER is not the first record");
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->magic != CKPT_MAGIC)
+			return fail(s, "bad magic %#llx",
+				    (unsigned long long)r->magic);
+		if (r->version != CKPT_VERSION || r->arch != CKPT_ARCH_X86_64)
+			return fail(s, "version %u arch %u", r->version, r->arch);
+		if (!r->page_size || (r->page_size & (r->page_size - 1)))
+			return fail(s, "page size %u", r->page_size);
+		if (!r->pid || r->__pad)
+			return fail(s, "pid %u pad %#x", r->pid, r->__pad);
+		n = strnlen(r->release, sizeof(r->release));
+		if (n == sizeof(r->release))
+			return fail(s, "release is not NUL-terminated");
+		if (!all_zero(r->release + n, sizeof(r->release) - n))
+			return fail(s, "garbage after the release string");
+		s->page_size = r->page_size;
+		img->hdr = r;
+		return 0;
+	}
+	case CKPT_HDR_TAIL: {
+		const struct ckpt_hdr_tail *r = (const void *)h;
+		uint32_t crc = ckpt_crc32c(img->buf, s->off);
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->nr_records != img->nr - 1)
+			return fail(s, "nr_records %u, counted %u", r->nr_records,
+				    img->nr - 1);
+		if (r->crc32c != crc)
+			return fail(s, "crc32c %#x, computed %#x", r->crc32c, crc);
+		img->tail = r;
+		return 0;
+	}
+	case CKPT_HDR_TASK: {
+		const struct ckpt_hdr_task *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->__pad || (r->flags & ~CKPT_TASK_FLAGS))
+			return fail(s, "pad %#x flags %#x", r->__pad, r->flags);
+		if (strnlen(r->comm, sizeof(r->comm)) == sizeof(r->comm))
+			return fail(s, "comm is not NUL-terminated");
+		if (r->pid != img->hdr->pid)
+			return fail(s, "task pid %u, header pid %u", r->pid,
+				    img->hdr->pid);
+		if (check_ref(s, r->cred_ref, CKPT_HDR_CRED, false, "cred_ref") ||
+		    check_ref(s, r->mm_ref, CKPT_HDR_MM, false, "mm_ref") ||
+		    check_ref(s, r->files_ref, CKPT_HDR_FILES, false, "files_ref") ||
+		    check_ref(s, r->fs_ref, CKPT_HDR_FS, false, "fs_ref") ||
+		    check_ref(s, r->sighand_ref, CKPT_HDR_SIGHAND, false,
+			      "sighand_ref"))
+			return -1;
+		return 0;
+	}
+	case CKPT_HDR_CRED: {
+		const struct ckpt_hdr_cred *r = (const void *)h;
+
+		if (r->ngroups > CKPT_NGROUPS_MAX)
+			return fail(s, "ngroups %u", r->ngroups);
+		if (check_len(s, h, sizeof(*r), (uint64_t)r->ngroups * 4))
+			return -1;
+		if (r->__pad)
+			return fail(s, "nonzero __pad");
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_CPU: {
+		const struct ckpt_hdr_cpu *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->__pad)
+			return fail(s, "nonzero __pad");
+		return 0;
+	}
+	case CKPT_HDR_XSTATE: {
+		const struct ckpt_hdr_xstate *r = (const void *)h;
+
+		if (r->size > CKPT_XSTATE_MAX)
+			return fail(s, "XSAVE size %u", r->size);
+		if (check_len(s, h, sizeof(*r), r->size))
+			return -1;
+		if (r->__pad)
+			return fail(s, "nonzero __pad");
+		return 0;
+	}
+	case CKPT_HDR_FILE: {
+		const struct ckpt_hdr_file *r = (const void *)h;
+
+		if (r->path_len > CKPT_PATH_MAX)
+			return fail(s, "path_len %u", r->path_len);
+		if (check_len(s, h, sizeof(*r), r->path_len))
+			return -1;
+		if (check_str(s, (const char *)(r + 1), r->path_len, "path"))
+			return -1;
+		if (!r->kind || r->kind > CKPT_FILE_KIND_MAX)
+			return fail(s, "file kind %u", r->kind);
+		if (r->flags & ~CKPT_O_FLAGS)
+			return fail(s, "file flags %#x", r->flags);
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_FILES: {
+		const struct ckpt_hdr_files *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		s->fds_left = r->nr_fds;
+		s->last_fd = -1;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_FD: {
+		const struct ckpt_hdr_fd *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (!s->fds_left)
+			return fail(s, "FD record not announced by a FILES");
+		s->fds_left--;
+		if (r->fd >= CKPT_FD_MAX || (int64_t)r->fd <= s->last_fd)
+			return fail(s, "fd %u after %lld", r->fd,
+				    (long long)s->last_fd);
+		s->last_fd = r->fd;
+		if (r->__pad || (r->flags & ~CKPT_FD_FLAGS))
+			return fail(s, "pad %#x flags %#x", r->__pad, r->flags);
+		return check_ref(s, r->file_ref, CKPT_HDR_FILE, false,
+				 "file_ref");
+	}
+	case CKPT_HDR_FS: {
+		const struct ckpt_hdr_fs *r = (const void *)h;
+		const char *p = (const char *)(r + 1);
+
+		if (r->root_len > CKPT_PATH_MAX || r->cwd_len > CKPT_PATH_MAX)
+			return fail(s, "path lengths %u %u", r->root_len,
+				    r->cwd_len);
+		if (check_len(s, h, sizeof(*r), (uint64_t)r->root_len + r->cwd_len))
+			return -1;
+		if (check_str(s, p, r->root_len, "root") ||
+		    check_str(s, p + r->root_len, r->cwd_len, "cwd"))
+			return -1;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_MM: {
+		const struct ckpt_hdr_mm *r = (const void *)h;
+
+		if (r->auxv_len > CKPT_AUXV_MAX)
+			return fail(s, "auxv_len %u", r->auxv_len);
+		if (check_len(s, h, sizeof(*r), (uint64_t)r->auxv_len * 8))
+			return -1;
+		if (check_ref(s, r->exe_ref, CKPT_HDR_FILE, true, "exe_ref"))
+			return -1;
+		s->vmas_left = r->nr_vmas;
+		s->last_vma_end = 0;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_VMA: {
+		const struct ckpt_hdr_vma *r = (const void *)h;
+		uint64_t mask = s->page_size - 1;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (!s->vmas_left)
+			return fail(s, "VMA record not announced by an MM");
+		s->vmas_left--;
+		if (r->start >= r->end || ((r->start | r->end) & mask))
+			return fail(s, "range %#llx-%#llx",
+				    (unsigned long long)r->start,
+				    (unsigned long long)r->end);
+		if (r->start < s->last_vma_end)
+			return fail(s, "VMAs overlap or out of order");
+		if (!r->kind || r->kind > CKPT_VMA_KIND_MAX ||
+		    (r->prot & ~CKPT_PROT_FLAGS) || (r->flags & ~CKPT_VMA_FLAGS))
+			return fail(s, "kind %u prot %#x flags %#x", r->kind,
+				    r->prot, r->flags);
+		if (check_ref(s, r->file_ref, CKPT_HDR_FILE,
+			      r->kind != CKPT_VMA_FILE, "file_ref"))
+			return -1;
+		if (r->kind == CKPT_VMA_ANON && r->file_ref)
+			return fail(s, "anonymous VMA with a file");
+		s->last_vma_end = r->end;
+		s->last_page_end = r->start;
+		s->vma = r;
+		return 0;
+	}
+	case CKPT_HDR_PAGES: {
+		const struct ckpt_hdr_pages *r = (const void *)h;
+		uint64_t end;
+
+		if (!s->vma)
+			return fail(s, "PAGES record not after a VMA");
+		if (r->nr_pages < 1 || r->nr_pages > CKPT_PAGES_MAX)
+			return fail(s, "nr_pages %u", r->nr_pages);
+		if (check_len(s, h, sizeof(*r),
+			      (uint64_t)r->nr_pages * s->page_size))
+			return -1;
+		if (r->__pad)
+			return fail(s, "nonzero __pad");
+		end = r->addr + (uint64_t)r->nr_pages * s->page_size;
+		if ((r->addr & (s->page_size - 1)) || r->addr < s->last_page_end ||
+		    end > s->vma->end)
+			return fail(s, "pages %#llx-%#llx outside VMA %#llx-%#llx or out of order",
+				    (unsigned long long)r->addr,
+				    (unsigned long long)end,
+				    (unsigned long long)s->vma->start,
+				    (unsigned long long)s->vma->end);
+		s->last_page_end = end;
+		return 0;
+	}
+	case CKPT_HDR_SIGHAND: {
+		const struct ckpt_hdr_sighand *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->nr != CKPT_NSIG)
+			return fail(s, "nr %u", r->nr);
+		return define_obj(s, h, r->objref);
+	}
+	}
+	/* A record type the decoder does not know the rules of */
+	return 0;
+}
+
+int ckpt_parse(struct ckpt_image *img, void *buf, size_t len)
+{
+	struct parse_state s = { .img = img };
+	const struct ckpt_hdr *h;
+	unsigned int cap = 0;
+
+	memset(img, 0, sizeof(*img));
+	img->buf = buf;
+	img->len = len;
+	while (!img->tail) {
+		if (s.off == len)
+			return fail(&s, "image ends without a TAIL record");
+		if (len - s.off < sizeof(*h))
+			return fail(&s, "truncated record header");
+		h = (const void *)(img->buf + s.off);
+		if (h->len < sizeof(*h) || h->len % CKPT_ALIGN ||
+		    h->len > CKPT_RECORD_MAX)
+			return fail(&s, "bad record length %u", h->len);
+		if (h->len > len - s.off)
+			return fail(&s, "record of %u bytes runs past the end",
+				    h->len);
+		if (img->nr == cap) {
+			cap = cap ? 2 * cap : 256;
+			img->recs = realloc(img->recs, cap * sizeof(*img->recs));
+			if (!img->recs)
+				return fail(&s, "out of memory");
+		}
+		img->recs[img->nr++] = h;
+		if (img->nr == 1 && h->type != CKPT_HDR_HEADER)
+			return fail(&s, "the first record is not a HEADER");
+		if (parse_rec(&s, h))
+			return -1;
+		s.off += h->len;
+	}
+	if (s.off != len)
+		return fail(&s, "%zu bytes after the TAIL", len - s.off);
+	return 0;
+}
+
+void ckpt_image_free(struct ckpt_image *img)
+{
+	free(img->recs);
+	free(img->objs);
+	img->recs = NULL;
+	img->objs = NULL;
+}
+
+const void *ckpt_find(const struct ckpt_image *img, uint32_t type,
+		      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < img->nr; i++)
+		if (img->recs[i]->type == type && !n--)
+			return img->recs[i];
+	return NULL;
+}
+
+unsigned int ckpt_count(const struct ckpt_image *img, uint32_t type)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < img->nr; i++)
+		n += img->recs[i]->type == type;
+	return n;
+}
+
+const void *ckpt_obj(const struct ckpt_image *img, uint32_t id, uint32_t type)
+{
+	if (!id || id > img->nr_objs || img->objs[id]->type != type)
+		return NULL;
+	return img->objs[id];
+}
+
+int ckpt_index(const struct ckpt_image *img, const void *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < img->nr; i++)
+		if (img->recs[i] == rec)
+			return i;
+	return -1;
+}
+
+const struct ckpt_hdr_vma *ckpt_find_vma(const struct ckpt_image *img,
+					 uint64_t addr)
+{
+	const struct ckpt_hdr_vma *v;
+	unsigned int i;
+
+	for (i = 0; (v = ckpt_find(img, CKPT_HDR_VMA, i)); i++)
+		if (addr >= v->start && addr < v->end)
+			return v;
+	return NULL;
+}
+
+const void *ckpt_find_page(const struct ckpt_image *img, uint64_t addr)
+{
+	uint64_t ps = img->hdr->page_size;
+	const struct ckpt_hdr_pages *p;
+	unsigned int i;
+
+	addr &= ~(ps - 1);
+	for (i = 0; (p = ckpt_find(img, CKPT_HDR_PAGES, i)); i++)
+		if (addr >= p->addr && addr < p->addr + p->nr_pages * ps)
+			return (const char *)(p + 1) + (addr - p->addr);
+	return NULL;
+}
+
+const char *ckpt_file_path(const struct ckpt_hdr_file *f)
+{
+	return (const char *)(f + 1);
+}
+
+void ckpt_fix_tail(void *buf, size_t len, int nr_records)
+{
+	struct ckpt_hdr_tail *t;
+
+	if (len < sizeof(*t))
+		return;
+	t = (void *)((char *)buf + len - sizeof(*t));
+	if (nr_records >= 0)
+		t->nr_records = nr_records;
+	t->crc32c = ckpt_crc32c(buf, len - sizeof(*t));
+}
+
+/* ---- capturing images ---- */
+
+static void *drain_thread(void *arg)
+{
+	struct pipe_drain *d = arg;
+	ssize_t n;
+
+	for (;;) {
+		if (d->cap - d->len < 65536) {
+			char *nb = realloc(d->buf, d->cap * 2 + 65536);
+
+			if (!nb) {
+				d->err = ENOMEM;
+				break;
+			}
+			d->buf = nb;
+			d->cap = d->cap * 2 + 65536;
+		}
+		n = read(d->fd, d->buf + d->len, d->cap - d->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			d->err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		d->len += n;
+	}
+	if (d->buf)
+		d->buf[d->len] = '\0';
+	return NULL;
+}
+
+int pipe_drain_start(struct pipe_drain *d, int fd)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = fd;
+	return pthread_create(&d->thread, NULL, drain_thread, d);
+}
+
+int pipe_drain_finish(struct pipe_drain *d)
+{
+	pthread_join(d->thread, NULL);
+	if (!d->buf && !d->err) {
+		d->buf = calloc(1, 1);
+		if (!d->buf)
+			d->err = ENOMEM;
+	}
+	return d->err;
+}
+
+int memfd_with(const void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+	int fd;
+
+	fd = memfd_create("ckpt-test", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (done < len) {
+		n = write(fd, (const char *)buf + done, len - done);
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += n;
+	}
+	if (lseek(fd, 0, SEEK_SET)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int read_all(int fd, void **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	ssize_t n;
+
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap * 2 + 65536;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				errno = ENOMEM;
+				return errno;
+			}
+			buf = nb;
+		}
+		n = pread(fd, buf + len, cap - len, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = errno;
+			free(buf);
+			return n;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static const char *tmp_dir(void)
+{
+	const char *d = getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+int ckpt_capture(pid_t pid, enum ckpt_sink sink, unsigned long flags,
+		 int logfd, void **buf, size_t *len)
+{
+	struct pipe_drain d;
+	char path[4096];
+	int fd, p[2], err = 0;
+	long ret;
+
+	*buf = NULL;
+	*len = 0;
+	switch (sink) {
+	case CKPT_SINK_PIPE:
+		if (pipe2(p, O_CLOEXEC))
+			return errno;
+		err = pipe_drain_start(&d, p[0]);
+		if (err) {
+			close(p[0]);
+			close(p[1]);
+			return err;
+		}
+		ret = sys_checkpoint(pid, p[1], flags, logfd);
+		err = ret ? errno : 0;
+		close(p[1]);
+		pipe_drain_finish(&d);
+		close(p[0]);
+		if (ret < 0 || d.err) {
+			free(d.buf);
+			return ret < 0 ? err : d.err;
+		}
+		*buf = d.buf;
+		*len = d.len;
+		return ret ? -1 : 0;
+	case CKPT_SINK_FILE:
+		snprintf(path, sizeof(path), "%s/ckpt_image.XXXXXX", tmp_dir());
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		unlink(path);
+		break;
+	case CKPT_SINK_MEMFD:
+		fd = memfd_create("ckpt-image", MFD_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		break;
+	default:
+		errno = EINVAL;
+		return errno;
+	}
+	ret = sys_checkpoint(pid, fd, flags, logfd);
+	if (ret < 0) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	err = read_all(fd, buf, len);
+	close(fd);
+	if (err)
+		return err;
+	return ret ? -1 : 0;
+}
+
+int ckpt_verify_buf(const void *buf, size_t len, char *log, size_t logsize)
+{
+	int fd, logfd, err;
+	ssize_t n;
+	long ret;
+
+	if (logsize)
+		log[0] = '\0';
+	fd = memfd_with(buf, len);
+	if (fd < 0)
+		return -1;
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ret = sys_restart(0, fd, CKPT_RESTART_VERIFY, logfd);
+	err = ret < 0 ? errno : ret ? -1 : 0;
+	if (logfd >= 0 && logsize) {
+		n = pread(logfd, log, logsize - 1, 0);
+		log[n > 0 ? n : 0] = '\0';
+	}
+	if (logfd >= 0)
+		close(logfd);
+	close(fd);
+	return err;
+}
+
+/* ---- target processes ---- */
+
+int target_setup_status;
+
+/* Unmap every shared mapping: the harness's bookkeeping is MAP_SHARED */
+static void unmap_shared(void)
+{
+	static char maps[1 << 18];
+	unsigned long start, end;
+	char perms[8], *line;
+	ssize_t n, len = 0;
+	int fd;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while (len < (ssize_t)sizeof(maps) - 1 &&
+	       (n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	maps[len] = '\0';
+	for (line = maps; line && *line; line = strchr(line, '\n'), line += !!line) {
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 &&
+		    perms[3] == 's')
+			munmap((void *)start, end - start);
+	}
+}
+
+static void target_sanitize(void)
+{
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	unmap_shared();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	if (syscall(__NR_close_range, 3, ~0U, 0)) {
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+	}
+}
+
+static pid_t spawn(target_fn fn, void *arg, bool wait_stop)
+{
+	pid_t parent = getpid(), pid;
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		target_sanitize();
+		if (getppid() != parent)
+			_exit(120);
+		_exit(fn(arg));
+	}
+	if (!wait_stop)
+		return pid;
+	while (waitpid(pid, &status, WUNTRACED) < 0) {
+		if (errno != EINTR) {
+			target_setup_status = -1;
+			kill(pid, SIGKILL);
+			return -1;
+		}
+	}
+	if (WIFSTOPPED(status))
+		return pid;
+	target_setup_status = status;
+	return -1;
+}
+
+pid_t target_spawn(target_fn fn, void *arg)
+{
+	return spawn(fn, arg, true);
+}
+
+pid_t target_spawn_running(target_fn fn, void *arg)
+{
+	return spawn(fn, arg, false);
+}
+
+void target_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int target_continue(pid_t pid)
+{
+	int status;
+
+	if (kill(pid, SIGCONT))
+		return -1;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return status;
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+int target_stop_fn(void *arg)
+{
+	(void)arg;
+	raise(SIGSTOP);
+	return 0;
+}
+
+int target_sleep_fn(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+int become_nobody(void)
+{
+	if (geteuid() == 0) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			return -1;
+	}
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+/* ---- known register state ---- */
+
+struct known_regs {
+	uint64_t vec[16][4];
+	uint64_t gpr[KNOWN_NR_GPR];
+	uint64_t pid;
+	uint64_t avx;
+	uint64_t stack;
+	uint64_t saved_sp;
+	uint32_t mxcsr;
+	uint32_t saved_mxcsr;
+	uint32_t after_mxcsr;
+	uint32_t pad;
+	uint64_t after_vec[16][4];
+	uint64_t after_gpr[KNOWN_NR_GPR];
+	uint64_t after_rax;
+	uint64_t after_sp;
+	uint64_t after_di;
+	uint64_t after_si;
+};
+
+/* Offsets used by the assembly below */
+#define KR_VEC		0
+#define KR_GPR		512
+#define KR_PID		592
+#define KR_AVX		600
+#define KR_STACK	608
+#define KR_SAVED_SP	616
+#define KR_MXCSR	624
+#define KR_SAVED_MXCSR	628
+#define KR_AFTER_MXCSR	632
+#define KR_AFTER_VEC	640
+#define KR_AFTER_GPR	1152
+#define KR_AFTER_RAX	1232
+#define KR_AFTER_SP	1240
+#define KR_AFTER_DI	1248
+#define KR_AFTER_SI	1256
+
+_Static_assert(offsetof(struct known_regs, gpr) == KR_GPR, "KR_GPR");
+_Static_assert(offsetof(struct known_regs, pid) == KR_PID, "KR_PID");
+_Static_assert(offsetof(struct known_regs, avx) == KR_AVX, "KR_AVX");
+_Static_assert(offsetof(struct known_regs, stack) == KR_STACK, "KR_STACK");
+_Static_assert(offsetof(struct known_regs, saved_sp) == KR_SAVED_SP, "SP");
+_Static_assert(offsetof(struct known_regs, mxcsr) == KR_MXCSR, "MXCSR");
+_Static_assert(offsetof(struct known_regs, saved_mxcsr) == KR_SAVED_MXCSR, "");
+_Static_assert(offsetof(struct known_regs, after_mxcsr) == KR_AFTER_MXCSR, "");
+_Static_assert(offsetof(struct known_regs, after_vec) == KR_AFTER_VEC, "");
+_Static_assert(offsetof(struct known_regs, after_gpr) == KR_AFTER_GPR, "");
+_Static_assert(offsetof(struct known_regs, after_rax) == KR_AFTER_RAX, "");
+_Static_assert(offsetof(struct known_regs, after_sp) == KR_AFTER_SP, "");
+_Static_assert(offsetof(struct known_regs, after_di) == KR_AFTER_DI, "");
+_Static_assert(offsetof(struct known_regs, after_si) == KR_AFTER_SI, "");
+_Static_assert(sizeof(struct known_regs) < KNOWN_STACK - KNOWN_REGS_ADDR - 64,
+	       "known_regs overlaps its stack");
+
+#define __S(x)	#x
+#define S(x)	__S(x)
+#define KR_ADDR	0x7e0000300000
+#define IRP16	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+
+/*
+ * void known_stop_asm(void): the state is at KR_ADDR.  Everything that
+ * matters happens between the loads and the stores, in one function of
+ * our own, so no compiler-generated code can touch a register.
+ */
+asm("	.pushsection .text\n"
+	"	.globl known_stop_asm\n"
+	"	.type known_stop_asm, @function\n"
+	"known_stop_asm:\n"
+	"	push %rbx\n"
+	"	push %rbp\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	push %r14\n"
+	"	push %r15\n"
+	"	movabs $" S(KR_ADDR) ", %rax\n"
+	"	mov %rsp, " S(KR_SAVED_SP) "(%rax)\n"
+	"	stmxcsr " S(KR_SAVED_MXCSR) "(%rax)\n"
+	"	cmpq $0, " S(KR_AVX) "(%rax)\n"
+	"	je 1f\n"
+	IRP16
+	"	vmovdqu (" S(KR_VEC) "+\\n*32)(%rax), %ymm\\n\n"
+	"	.endr\n"
+	"	jmp 2f\n"
+	"1:\n"
+	IRP16
+	"	movdqu (" S(KR_VEC) "+\\n*32)(%rax), %xmm\\n\n"
+	"	.endr\n"
+	"2:\n"
+	"	ldmxcsr " S(KR_MXCSR) "(%rax)\n"
+	"	mov " S(KR_GPR) "+0(%rax), %rbx\n"
+	"	mov " S(KR_GPR) "+8(%rax), %rbp\n"
+	"	mov " S(KR_GPR) "+16(%rax), %r12\n"
+	"	mov " S(KR_GPR) "+24(%rax), %r13\n"
+	"	mov " S(KR_GPR) "+32(%rax), %r14\n"
+	"	mov " S(KR_GPR) "+40(%rax), %r15\n"
+	"	mov " S(KR_GPR) "+48(%rax), %rdx\n"
+	"	mov " S(KR_GPR) "+56(%rax), %r8\n"
+	"	mov " S(KR_GPR) "+64(%rax), %r9\n"
+	"	mov " S(KR_GPR) "+72(%rax), %r10\n"
+	"	mov " S(KR_PID) "(%rax), %edi\n"
+	"	mov $" S(SIGSTOP) ", %esi\n"
+	"	mov " S(KR_STACK) "(%rax), %rsp\n"
+	"	mov $" S(__NR_kill) ", %eax\n"
+	"	syscall\n"
+	"	.globl known_stop_resume\n"
+	"known_stop_resume:\n"
+	"	movabs %rax, " S(KR_ADDR) "+" S(KR_AFTER_RAX) "\n"
+	"	movabs $" S(KR_ADDR) ", %rax\n"
+	"	mov %rsp, " S(KR_AFTER_SP) "(%rax)\n"
+	"	stmxcsr " S(KR_AFTER_MXCSR) "(%rax)\n"
+	"	mov %rbx, " S(KR_AFTER_GPR) "+0(%rax)\n"
+	"	mov %rbp, " S(KR_AFTER_GPR) "+8(%rax)\n"
+	"	mov %r12, " S(KR_AFTER_GPR) "+16(%rax)\n"
+	"	mov %r13, " S(KR_AFTER_GPR) "+24(%rax)\n"
+	"	mov %r14, " S(KR_AFTER_GPR) "+32(%rax)\n"
+	"	mov %r15, " S(KR_AFTER_GPR) "+40(%rax)\n"
+	"	mov %rdx, " S(KR_AFTER_GPR) "+48(%rax)\n"
+	"	mov %r8, " S(KR_AFTER_GPR) "+56(%rax)\n"
+	"	mov %r9, " S(KR_AFTER_GPR) "+64(%rax)\n"
+	"	mov %r10, " S(KR_AFTER_GPR) "+72(%rax)\n"
+	"	mov %rdi, " S(KR_AFTER_DI) "(%rax)\n"
+	"	mov %rsi, " S(KR_AFTER_SI) "(%rax)\n"
+	"	cmpq $0, " S(KR_AVX) "(%rax)\n"
+	"	je 3f\n"
+	IRP16
+	"	vmovdqu %ymm\\n, (" S(KR_AFTER_VEC) "+\\n*32)(%rax)\n"
+	"	.endr\n"
+	"	vzeroupper\n"
+	"	jmp 4f\n"
+	"3:\n"
+	IRP16
+	"	movdqu %xmm\\n, (" S(KR_AFTER_VEC) "+\\n*32)(%rax)\n"
+	"	.endr\n"
+	"4:\n"
+	"	ldmxcsr " S(KR_SAVED_MXCSR) "(%rax)\n"
+	"	mov " S(KR_SAVED_SP) "(%rax), %rsp\n"
+	"	pop %r15\n"
+	"	pop %r14\n"
+	"	pop %r13\n"
+	"	pop %r12\n"
+	"	pop %rbp\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	"	.size known_stop_asm, . - known_stop_asm\n"
+	"	.popsection\n");
+
+uint64_t known_gpr(int i)
+{
+	return 0x0123456789abcdefULL ^ (0x1111111111111111ULL * (i + 1)) ^
+	       ((uint64_t)(i + 1) << 56);
+}
+
+uint64_t known_vec(int reg, int word)
+{
+	return 0xc0de000000000000ULL | ((uint64_t)(reg + 1) << 40) |
+	       ((uint64_t)(word + 1) << 32) | (0x5a5a5a5aU ^ (reg * 16 + word));
+}
+
+int known_stop(bool avx)
+{
+	struct known_regs *k;
+	int i, j;
+
+	_Static_assert(KR_ADDR == KNOWN_REGS_ADDR, "KR_ADDR");
+	k = mmap((void *)KNOWN_REGS_ADDR, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (k != (void *)KNOWN_REGS_ADDR)
+		return 90;
+	for (i = 0; i < 16; i++)
+		for (j = 0; j < 4; j++)
+			k->vec[i][j] = known_vec(i, j);
+	for (i = 0; i < KNOWN_NR_GPR; i++)
+		k->gpr[i] = known_gpr(i);
+	k->pid = getpid();
+	k->avx = avx;
+	k->stack = KNOWN_STACK;
+	k->mxcsr = KNOWN_MXCSR;
+
+	known_stop_asm();
+
+	for (i = 0; i < KNOWN_NR_GPR; i++)
+		if (k->after_gpr[i] != k->gpr[i])
+			return 91;
+	for (i = 0; i < 16; i++)
+		for (j = 0; j < (avx ? 4 : 2); j++)
+			if (k->after_vec[i][j] != k->vec[i][j])
+				return 92;
+	if (k->after_rax != 0)
+		return 93;
+	if (k->after_sp != KNOWN_STACK)
+		return 94;
+	if (k->after_mxcsr != KNOWN_MXCSR)
+		return 95;
+	/* The arguments of kill(), which a system call leaves alone */
+	if (k->after_di != k->pid || k->after_si != SIGSTOP)
+		return 96;
+	return 0;
+}
+
+static void cpuid1(unsigned int *ecx)
+{
+	unsigned int a, b, d;
+
+	if (!__get_cpuid(1, &a, &b, ecx, &d))
+		*ecx = 0;
+}
+
+bool cpu_has_osxsave(void)
+{
+	unsigned int ecx;
+
+	cpuid1(&ecx);
+	return ecx & (1U << 27);
+}
+
+uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+bool cpu_has_avx(void)
+{
+	unsigned int ecx;
+
+	cpuid1(&ecx);
+	if (!(ecx & (1U << 28)) || !(ecx & (1U << 27)))
+		return false;
+	return (xgetbv0() & 6) == 6;
+}
+
+void fill_pattern(void *p, size_t len, unsigned int seed)
+{
+	unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		c[i] = (unsigned char)(i * 131 + seed * 71 + (i >> 8) + 1);
+}
+
+bool check_pattern(const void *p, size_t len, unsigned int seed)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i] != (unsigned char)(i * 131 + seed * 71 + (i >> 8) + 1))
+			return false;
+	return true;
+}
+
+/* ---- /dev/kmsg ---- */
+
+int ckpt_kmsg_fd = -1;
+
+static void __attribute__((constructor)) kmsg_at_start(void)
+{
+	ckpt_kmsg_fd = kmsg_open();
+}
+
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+bool kmsg_splat(int fd, char *line, size_t size)
+{
+	static const char *const bad[] = {
+		"BUG:", "WARNING:", "Oops", "general protection fault",
+		"kernel BUG", "KASAN", "UBSAN", "KFENCE", "Call Trace:",
+		"refcount_t:", "list_add corruption", "list_del corruption",
+		"stack-protector", "kmemleak", "possible circular locking",
+		"suspicious RCU usage", "sleeping function called",
+		"BUG kmalloc", "Unable to handle", "RIP:",
+	};
+	char buf[8192], *msg;
+	bool found = false;
+	size_t i;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	for (;;) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue;
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		msg = strchr(buf, ';');
+		msg = msg ? msg + 1 : buf;
+		for (i = 0; i < ARRAY_SIZE(bad) && !found; i++) {
+			if (strstr(msg, bad[i])) {
+				found = true;
+				snprintf(line, size, "%s", msg);
+			}
+		}
+	}
+	return found;
+}
