@@ -4,11 +4,17 @@
  *
  * An open file is saved as what reopening it needs: its kind, open
  * flags, mode, position and path as seen from the checkpointer's root.
- * Files that cannot be reopened by path are refused: pipes, FIFOs,
- * sockets, anonymous-inode files (eventfd, epoll, signalfd, timerfd...),
- * files on internal filesystems (memfd, SysV shm, nsfs, pidfs...),
- * unlinked files, files outside the checkpointer's root, and devices
- * other than the stateless memory devices and terminals.
+ * A pipe end has no path: it refers to the PIPE record of its pipe
+ * (fs/pipe_ckpt.c); an eventfd, signalfd or timerfd refers to the
+ * record of its state (fs/anon_ckpt.c), a memfd to the record of its
+ * contents (mm/memfd_ckpt.c), an epoll file to the record of its
+ * interest list (fs/epoll_ckpt.c), an unlinked file to the record of
+ * its contents (fs/ghost_ckpt.c).  Other files that cannot be reopened
+ * by path are refused: FIFOs, sockets, other anonymous-inode files
+ * (inotify, fanotify, userfaultfd...), files on internal filesystems (SysV shm, shared
+ * anonymous memory, nsfs, pidfs...), files outside the
+ * checkpointer's root, and devices other than the stateless memory
+ * devices and terminals.
  *
  * An fd table is saved as the list of its fds, each referring to the
  * FILE record of its file; a file shared by several fds (dup(2)) is
@@ -117,6 +123,35 @@ static u32 ckpt_encode_dev(unsigned int major, unsigned int minor)
 	return (u32)major << 20 | minor;
 }
 
+/* The type of the object a FILE record of @kind opens; 0: a path */
+static enum ckpt_obj_type ckpt_file_obj_type(u32 kind)
+{
+	switch (kind) {
+	case CKPT_FILE_PIPE:
+		return CKPT_OBJ_PIPE;
+	case CKPT_FILE_EVENTFD:
+		return CKPT_OBJ_EVENTFD;
+	case CKPT_FILE_SIGNALFD:
+		return CKPT_OBJ_SIGNALFD;
+	case CKPT_FILE_TIMERFD:
+		return CKPT_OBJ_TIMERFD;
+	case CKPT_FILE_MEMFD:
+		return CKPT_OBJ_MEMFD;
+	case CKPT_FILE_EPOLL:
+		return CKPT_OBJ_EPOLL;
+	case CKPT_FILE_UNLINKED:
+		return CKPT_OBJ_GHOST;
+	}
+	return 0;
+}
+
+/* An anonymous-inode file: only its O_NONBLOCK flag changes */
+static bool ckpt_file_anon(u32 kind)
+{
+	return kind == CKPT_FILE_EVENTFD || kind == CKPT_FILE_SIGNALFD ||
+	       kind == CKPT_FILE_TIMERFD || kind == CKPT_FILE_EPOLL;
+}
+
 /*
  * Say which kind of file @file is, or refuse it with a log line that
  * starts with @who and names the kind.
@@ -130,17 +165,27 @@ static int ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file,
 	unsigned int major, minor;
 
 	*rdev = 0;
+	if (S_ISFIFO(mode) && sb->s_magic == PIPEFS_MAGIC) {
+		*kind = CKPT_FILE_PIPE;
+		return 0;
+	}
 	if (S_ISFIFO(mode))
-		return ckpt_err(ctx, -EOPNOTSUPP, "%s: %s not supported", who,
-				sb->s_magic == PIPEFS_MAGIC ? "pipe" : "FIFO");
+		return ckpt_err(ctx, -EOPNOTSUPP, "%s: FIFO not supported", who);
 	if (S_ISSOCK(mode))
 		return ckpt_err(ctx, -EOPNOTSUPP, "%s: socket not supported",
 				who);
-	if (sb->s_magic == ANON_INODE_FS_MAGIC)
+	if (sb->s_magic == ANON_INODE_FS_MAGIC) {
+		if (!anon_file_kind(file, kind))
+			return 0;
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"%s: anonymous inode %pD not supported",
 				who, file);
+	}
 	if (sb->s_flags & (SB_KERNMOUNT | SB_NOUSER)) {
+		if (memfd_ckpt_file(file)) {
+			*kind = CKPT_FILE_MEMFD;
+			return 0;
+		}
 		if (shmem_file(file) || is_file_hugepages(file))
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"%s: memfd or shared memory %pD not supported",
@@ -212,12 +257,19 @@ static int ckpt_file_flags(struct ckpt_ctx *ctx, struct file *file,
 	return 0;
 }
 
-/*
- * The path of @path seen from the checkpointer's root, in @buf of
- * CKPT_PATH_MAX bytes, or an ERR_PTR() after logging why there is none.
+/**
+ * file_ckpt_path() - the path of a file or directory, for an image
+ * @ctx: checkpoint context
+ * @path: the file or directory
+ * @buf: a buffer of %CKPT_PATH_MAX bytes
+ * @who: what @path is, for the log
+ *
+ * Return: the path seen from the checkpointer's root, in @buf, or an
+ * ERR_PTR() after logging why there is none: -EOPNOTSUPP when it was
+ * unlinked or is out of reach of that root, -ENAMETOOLONG.
  */
-static char *ckpt_path(struct ckpt_ctx *ctx, const struct path *path,
-		       char *buf, const char *who)
+char *file_ckpt_path(struct ckpt_ctx *ctx, const struct path *path,
+		     char *buf, const char *who)
 {
 	struct path root;
 	char *p;
@@ -252,10 +304,13 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 		     const char *who, u32 *objref)
 {
 	struct ckpt_hdr_file h = {};
-	size_t path_len;
-	char *buf, *path;
+	char *buf = NULL, *path = NULL;
 	loff_t pos;
 	int ret;
+
+	/* Written once, however many fds and mappings share it */
+	if (ckpt_obj_find(ctx, file, CKPT_OBJ_FILE, objref))
+		return ckpt_obj_lookup_add(ctx, file, CKPT_OBJ_FILE, objref);
 
 	ret = ckpt_file_kind(ctx, file, who, &h.kind, &h.rdev);
 	if (ret)
@@ -272,23 +327,57 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 	h.pos = pos;
 	h.mode = file_user_inode(file)->i_mode;
 
-	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	path = ckpt_path(ctx, file_user_path(file), buf, who);
-	if (IS_ERR(path)) {
-		ret = PTR_ERR(path);
-		goto free_buf;
+	/* What a file without a path opens is an object, defined first */
+	if (h.kind == CKPT_FILE_PIPE) {
+		/* A stream: its position means nothing */
+		h.pos = 0;
+		ret = pipe_checkpoint(ctx, file, who, &h.obj_ref);
+		if (ret)
+			return ret;
+	} else if (ckpt_file_anon(h.kind) &&
+		   h.flags & ~(CKPT_O_ACCMODE | CKPT_O_NONBLOCK)) {
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"%s: open flags %#x on %pD not supported",
+				who, h.flags, file);
+	} else if (h.kind == CKPT_FILE_EPOLL) {
+		h.pos = 0;
+		/* Its targets first: they may be files not seen yet */
+		ret = epoll_checkpoint(ctx, file, who, &h.obj_ref);
+		if (ret)
+			return ret;
+	} else if (ckpt_file_anon(h.kind)) {
+		h.pos = 0;
+		ret = anon_checkpoint(ctx, file, h.kind, who, &h.obj_ref);
+		if (ret)
+			return ret;
+	} else if (h.kind == CKPT_FILE_MEMFD) {
+		ret = memfd_checkpoint(ctx, file, who, &h.obj_ref);
+		if (ret)
+			return ret;
+	} else if (h.kind == CKPT_FILE_REG && ghost_ckpt_file(file)) {
+		/* No name to reopen it by: its contents go in the image */
+		h.kind = CKPT_FILE_UNLINKED;
+		ret = ghost_checkpoint(ctx, file, who, &h.obj_ref);
+		if (ret)
+			return ret;
+	} else {
+		buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		path = file_ckpt_path(ctx, file_user_path(file), buf, who);
+		if (IS_ERR(path)) {
+			ret = PTR_ERR(path);
+			goto free_buf;
+		}
+		h.path_len = strlen(path) + 1;
 	}
-	path_len = strlen(path) + 1;
 
 	ret = ckpt_obj_lookup_add(ctx, file, CKPT_OBJ_FILE, objref);
 	if (ret <= 0)
 		goto free_buf;
 	h.objref = *objref;
-	h.path_len = path_len;
 	ret = ckpt_write_rec(ctx, &h.h, CKPT_HDR_FILE, sizeof(h), path,
-			     path_len);
+			     h.path_len);
 free_buf:
 	kfree(buf);
 	return ret;
@@ -399,9 +488,13 @@ static int ckpt_fds_snapshot(struct ckpt_ctx *ctx,
 	return 0;
 }
 
-/* The FILES record, then a FD record per fd, each after its FILE */
+/*
+ * The FILES record, then a FD record per fd, each after its FILE, then
+ * the FILE_LOCK records of its @nr_locks locks.
+ */
 static int ckpt_write_fds(struct ckpt_ctx *ctx, u32 objref,
-			  const struct ckpt_fd *fds, unsigned int nr)
+			  const struct ckpt_fd *fds, unsigned int nr,
+			  const struct ckpt_lock *locks, unsigned int nr_locks)
 {
 	struct ckpt_hdr_files h = {};
 	char who[CKPT_WHO_LEN];
@@ -410,6 +503,7 @@ static int ckpt_write_fds(struct ckpt_ctx *ctx, u32 objref,
 
 	h.objref = objref;
 	h.nr_fds = nr;
+	h.nr_locks = nr_locks;
 	ret = ckpt_write_obj(ctx, &h, CKPT_HDR_FILES);
 	for (i = 0; !ret && i < nr; i++) {
 		struct ckpt_hdr_fd fd = {};
@@ -421,6 +515,32 @@ static int ckpt_write_fds(struct ckpt_ctx *ctx, u32 objref,
 		fd.fd = fds[i].fd;
 		fd.flags = fds[i].cloexec ? CKPT_FD_CLOEXEC : 0;
 		ret = ckpt_write_obj(ctx, &fd, CKPT_HDR_FD);
+	}
+	if (!ret)
+		ret = locks_checkpoint_write(ctx, locks, nr_locks);
+	return ret;
+}
+
+/* The locks held through the files of a snapshot of @files */
+static int ckpt_fds_locks(struct ckpt_ctx *ctx, struct files_struct *files,
+			  const struct ckpt_fd *fds, unsigned int nr,
+			  struct ckpt_lock **locks, unsigned int *nr_locks)
+{
+	struct file **filev;
+	unsigned int i;
+	int ret;
+
+	filev = kvcalloc(max(nr, 1U), sizeof(*filev), GFP_KERNEL);
+	if (!filev)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		filev[i] = fds[i].file;
+	ret = locks_checkpoint_collect(ctx, files, filev, nr, locks, nr_locks);
+	kvfree(filev);
+	if (!ret && *nr_locks > CKPT_LOCKS_MAX) {
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "%u file locks: above %u not supported",
+			       *nr_locks, CKPT_LOCKS_MAX);
+		kvfree(*locks);
 	}
 	return ret;
 }
@@ -444,8 +564,9 @@ int files_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 		     u32 *objref)
 {
 	struct files_struct *files;
+	unsigned int nr, nr_locks;
+	struct ckpt_lock *locks;
 	struct ckpt_fd *fds;
-	unsigned int nr;
 	int users, ret;
 
 	task_lock(t);
@@ -475,12 +596,16 @@ int files_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 		goto put_fds;
 	}
 
-	ret = ckpt_obj_lookup_add(ctx, files, CKPT_OBJ_FILES, objref);
-	if (ret <= 0)
+	ret = ckpt_fds_locks(ctx, files, fds, nr, &locks, &nr_locks);
+	if (ret)
 		goto put_fds;
-	ret = ckpt_write_fds(ctx, *objref, fds, nr);
+	ret = ckpt_obj_lookup_add(ctx, files, CKPT_OBJ_FILES, objref);
+	if (ret > 0)
+		ret = ckpt_write_fds(ctx, *objref, fds, nr, locks, nr_locks);
 	if (!ret)
-		ckpt_log(ctx, "fd table %u: %u fds", *objref, nr);
+		ckpt_log(ctx, "fd table %u: %u fds, %u locks", *objref, nr,
+			 nr_locks);
+	kvfree(locks);
 put_fds:
 	ckpt_fds_put(fds, nr);
 put_files:
@@ -540,12 +665,12 @@ int fs_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref)
 	buf = kmalloc(2 * CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		goto put_paths;
-	rpath = ckpt_path(ctx, &root, buf, "fs: root");
+	rpath = file_ckpt_path(ctx, &root, buf, "fs: root");
 	ret = PTR_ERR_OR_ZERO(rpath);
 	if (ret)
 		goto free_buf;
-	cpath = ckpt_path(ctx, &pwd, buf + CKPT_PATH_MAX,
-			  "fs: working directory");
+	cpath = file_ckpt_path(ctx, &pwd, buf + CKPT_PATH_MAX,
+			       "fs: working directory");
 	ret = PTR_ERR_OR_ZERO(cpath);
 	if (ret)
 		goto free_buf;
@@ -573,14 +698,18 @@ put_paths:
 	return ret;
 }
 
-/* Log a bad field of a record and evaluate to -EINVAL */
-#define ckpt_bad(ctx, rec, field, fmt, ...)				\
-	ckpt_err(ctx, -EINVAL, "%s record: bad " field " " fmt, rec,	\
-		 ##__VA_ARGS__)
-
-/* A NUL-terminated absolute path of @len bytes, NUL included */
-static int ckpt_check_path(struct ckpt_ctx *ctx, const char *path, u32 len,
-			   const char *what)
+/**
+ * file_check_path() - check a path of an image
+ * @ctx: restart context
+ * @path: the path
+ * @len: its length in the record, NUL included
+ * @what: what it is, for the log
+ *
+ * Return: 0 for a NUL-terminated absolute path of @len bytes, else
+ * -EINVAL with a log line.
+ */
+int file_check_path(struct ckpt_ctx *ctx, const char *path, u32 len,
+		    const char *what)
 {
 	int ret;
 
@@ -602,6 +731,9 @@ static int ckpt_check_file_kind(struct ckpt_ctx *ctx,
 		[CKPT_FILE_DIR] = S_IFDIR,
 		[CKPT_FILE_CHR] = S_IFCHR,
 		[CKPT_FILE_TTY] = S_IFCHR,
+		[CKPT_FILE_PIPE] = S_IFIFO,
+		[CKPT_FILE_MEMFD] = S_IFREG,
+		[CKPT_FILE_UNLINKED] = S_IFREG,
 	};
 	unsigned int major = h->rdev >> 20, minor = h->rdev & 0xfffff;
 
@@ -653,7 +785,46 @@ static int ckpt_check_file_flags(struct ckpt_ctx *ctx,
 	if (h->kind == CKPT_FILE_DIR && acc != CKPT_O_RDONLY)
 		return ckpt_bad(ctx, "FILE", "access mode",
 				"%u for a directory", acc);
+	if (h->kind == CKPT_FILE_PIPE &&
+	    h->flags & (CKPT_O_DIRECT | CKPT_O_PATH))
+		return ckpt_bad(ctx, "FILE", "flags", "%#x for a pipe",
+				h->flags);
+	/* Anonymous files are read-write, and only O_NONBLOCK changes */
+	if (ckpt_file_anon(h->kind) && h->flags != CKPT_O_RDWR &&
+	    h->flags != (CKPT_O_RDWR | CKPT_O_NONBLOCK))
+		return ckpt_bad(ctx, "FILE", "flags", "%#x for kind %u",
+				h->flags, h->kind);
 	return 0;
+}
+
+/* Where the file comes from: a path, or an object of the image */
+static int ckpt_check_file_source(struct ckpt_ctx *ctx,
+				  const struct ckpt_hdr_file *h)
+{
+	enum ckpt_obj_type type = ckpt_file_obj_type(h->kind);
+	int ret;
+
+	ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "FILE record");
+	if (ret)
+		return ret;
+	if (!type) {
+		if (h->obj_ref)
+			return ckpt_bad(ctx, "FILE", "obj_ref", "%u for kind %u",
+					h->obj_ref, h->kind);
+		if (h->path_len < 2 || h->path_len > CKPT_PATH_MAX)
+			return ckpt_bad(ctx, "FILE", "path_len", "%u",
+					h->path_len);
+		return 0;
+	}
+	if (h->path_len)
+		return ckpt_bad(ctx, "FILE", "path_len", "%u for kind %u",
+				h->path_len, h->kind);
+	if (h->pos && h->kind != CKPT_FILE_MEMFD &&
+	    h->kind != CKPT_FILE_UNLINKED)
+		return ckpt_bad(ctx, "FILE", "pos", "%llu for kind %u", h->pos,
+				h->kind);
+	return ckpt_obj_check(ctx, h->obj_ref, type, false,
+			      "FILE record obj_ref");
 }
 
 /* open(2) flags of a FILE record, already checked */
@@ -678,7 +849,7 @@ static int ckpt_open_flags_of(const struct ckpt_hdr_file *h)
 	if (h->kind == CKPT_FILE_DIR)
 		flags |= O_DIRECTORY;
 	/* A reopened device must not become the controlling terminal */
-	if (!(flags & O_PATH))
+	if (!(flags & O_PATH) && !ckpt_file_obj_type(h->kind))
 		flags |= O_NOCTTY;
 	return flags;
 }
@@ -718,6 +889,30 @@ static int ckpt_check_reopened(struct ckpt_ctx *ctx,
 }
 
 /*
+ * A memfd or unlinked file of a checked FILE record, opened anew with
+ * @flags, as an open of /proc/PID/fd/N would.
+ */
+static struct file *ckpt_reopen_obj(struct ckpt_ctx *ctx,
+				    const struct ckpt_hdr_file *h, int flags)
+{
+	enum ckpt_obj_type type = ckpt_file_obj_type(h->kind);
+	struct file *seed = ckpt_obj_fetch(ctx, h->obj_ref, type);
+	struct file *file;
+
+	if (!seed)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "%s %u was not rebuilt",
+					ckpt_rec_name(type), h->obj_ref));
+	file = dentry_open(&seed->f_path, flags, current_cred());
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "%s %u: cannot open it",
+			 ckpt_rec_name(type), h->obj_ref);
+		return file;
+	}
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	return file;
+}
+
+/*
  * The file of a checked FILE record: the restarter's terminal for a
  * terminal, else the path reopened with the restarter's rights.
  */
@@ -727,6 +922,22 @@ static struct file *ckpt_reopen(struct ckpt_ctx *ctx,
 	struct file *file;
 	int ret;
 
+	if (h->kind == CKPT_FILE_PIPE)
+		return pipe_reopen(ctx, h->obj_ref, ckpt_open_flags_of(h));
+	if (ckpt_file_anon(h->kind))
+		return anon_reopen(ctx, h->kind, h->obj_ref,
+				   ckpt_open_flags_of(h));
+	if (h->kind == CKPT_FILE_MEMFD || h->kind == CKPT_FILE_UNLINKED) {
+		file = ckpt_reopen_obj(ctx, h, ckpt_open_flags_of(h));
+		if (IS_ERR(file))
+			return file;
+		ret = ckpt_check_reopened(ctx, h, path, file);
+		if (ret) {
+			fput(file);
+			return ERR_PTR(ret);
+		}
+		return file;
+	}
 	if (h->kind == CKPT_FILE_TTY) {
 		if (!ctx->tty)
 			return ERR_PTR(ckpt_err(ctx, -ENXIO,
@@ -795,14 +1006,19 @@ int file_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_file *h)
 		return ret;
 	if ((s64)f.pos < 0)
 		return ckpt_bad(ctx, "FILE", "pos", "%llu", f.pos);
-	if (f.path_len < 2 || f.path_len > CKPT_PATH_MAX)
-		return ckpt_bad(ctx, "FILE", "path_len", "%u", f.path_len);
+	ret = ckpt_check_file_source(ctx, &f);
+	if (ret)
+		return ret;
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), f.path_len);
 	if (ret)
 		return ret;
-	ret = ckpt_check_path(ctx, path, f.path_len, "FILE record path");
-	if (ret)
-		return ret;
+	if (f.path_len) {
+		ret = file_check_path(ctx, path, f.path_len, "FILE record path");
+		if (ret)
+			return ret;
+	} else {
+		path = "(no path)";
+	}
 	if (ckpt_verify_only(ctx))
 		return ckpt_obj_define(ctx, f.objref, CKPT_OBJ_FILE);
 
@@ -894,6 +1110,12 @@ int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h)
 		return ret;
 	if (files.nr_fds > CKPT_FD_MAX)
 		return ckpt_bad(ctx, "FILES", "nr_fds", "%u", files.nr_fds);
+	if (files.nr_locks > CKPT_LOCKS_MAX)
+		return ckpt_bad(ctx, "FILES", "nr_locks", "%u", files.nr_locks);
+	ret = ckpt_check_pad(ctx, &files.__pad, sizeof(files.__pad),
+			     "FILES record");
+	if (ret)
+		return ret;
 	ret = ckpt_obj_define(ctx, files.objref, CKPT_OBJ_FILES);
 	if (ret)
 		return ret;
@@ -910,7 +1132,14 @@ int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h)
 			return PTR_ERR(rec);
 		switch (rec->type) {
 		case CKPT_HDR_FILE:
-			ret = file_restore(ctx, (const void *)rec);
+		case CKPT_HDR_PIPE:
+		case CKPT_HDR_EVENTFD:
+		case CKPT_HDR_SIGNALFD:
+		case CKPT_HDR_TIMERFD:
+		case CKPT_HDR_MEMFD:
+		case CKPT_HDR_EPOLL:
+		case CKPT_HDR_GHOST:
+			ret = file_obj_restore(ctx, rec);
 			break;
 		case CKPT_HDR_FD:
 			ret = ckpt_check_fd(ctx, rec, prev);
@@ -925,6 +1154,14 @@ int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h)
 				       ckpt_rec_name(rec->type), n,
 				       files.nr_fds);
 		}
+		if (ret)
+			return ret;
+	}
+	for (n = 0; n < files.nr_locks; n++) {
+		rec = ckpt_read_rec_type(ctx, CKPT_HDR_FILE_LOCK);
+		if (IS_ERR(rec))
+			return PTR_ERR(rec);
+		ret = locks_restore(ctx, rec);
 		if (ret)
 			return ret;
 	}
@@ -1085,10 +1322,10 @@ int fs_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_fs *h)
 			       fs.root_len + fs.cwd_len);
 	if (ret)
 		return ret;
-	ret = ckpt_check_path(ctx, root, fs.root_len, "FS record root");
+	ret = file_check_path(ctx, root, fs.root_len, "FS record root");
 	if (ret)
 		return ret;
-	ret = ckpt_check_path(ctx, root + fs.root_len, fs.cwd_len,
+	ret = file_check_path(ctx, root + fs.root_len, fs.cwd_len,
 			      "FS record cwd");
 	if (ret)
 		return ret;
@@ -1098,4 +1335,49 @@ int fs_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_fs *h)
 			return ret;
 	}
 	return ckpt_obj_define(ctx, fs.objref, CKPT_OBJ_FS);
+}
+
+/**
+ * file_obj_restore() - restore a FILE record or an object files refer to
+ * @ctx: restart context
+ * @h: the record, as read: a FILE, or a record of what files open (PIPE,
+ *	EVENTFD, SIGNALFD, TIMERFD, MEMFD, EPOLL, GHOST)
+ *
+ * Return: 0 or a negative errno, see file_restore(), pipe_restore(),
+ * anon_restore(), memfd_restore(), epoll_restore() and ghost_restore().
+ */
+int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
+{
+	switch (h->type) {
+	case CKPT_HDR_FILE:
+		return file_restore(ctx, (const void *)h);
+	case CKPT_HDR_PIPE:
+		return pipe_restore(ctx, (const void *)h);
+	case CKPT_HDR_EVENTFD:
+	case CKPT_HDR_SIGNALFD:
+	case CKPT_HDR_TIMERFD:
+		return anon_restore(ctx, h);
+	case CKPT_HDR_MEMFD:
+		return memfd_restore(ctx, (const void *)h);
+	case CKPT_HDR_EPOLL:
+		return epoll_restore(ctx, (const void *)h);
+	case CKPT_HDR_GHOST:
+		return ghost_restore(ctx, (const void *)h);
+	}
+	return ckpt_err(ctx, -EINVAL, "%s record is not a file's",
+			ckpt_rec_name(h->type));
+}
+
+/**
+ * file_checkpoint_finish() - last checks of the files of a checkpoint
+ * @ctx: checkpoint context
+ *
+ * Called once every task is written: refuses objects shared with
+ * tasks that are not in the image (see pipe_checkpoint_finish()).
+ *
+ * Return: 0, or a negative errno with a log line.
+ */
+int file_checkpoint_finish(struct ckpt_ctx *ctx)
+{
+	return pipe_checkpoint_finish(ctx);
 }

@@ -184,7 +184,7 @@ static const char *ckpt_vma_kind(struct vm_area_struct *vma, u32 *kind,
 		return "special mapping";
 	if (is_vm_hugetlb_page(vma))
 		return "hugetlb mapping";
-	/* A memfd is anon shmem too: its file is refused as such */
+	/* Shared anonymous memory; a memfd is saved as a file (memfd_ckpt.c) */
 	if (vma_is_anon_shmem(vma) && IS_PRIVATE(file_inode(vma->vm_file)))
 		return "shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS)";
 	if (f & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))

@@ -23,6 +23,8 @@ struct task_struct;
 struct cred;
 struct mm_struct;
 struct restart_block;
+struct files_struct;
+struct ckpt_lock;
 
 /* Kinds of object in the object table; the record type defining it */
 enum ckpt_obj_type {
@@ -30,6 +32,13 @@ enum ckpt_obj_type {
 	CKPT_OBJ_FILE = CKPT_HDR_FILE,
 	CKPT_OBJ_FILES = CKPT_HDR_FILES,
 	CKPT_OBJ_FS = CKPT_HDR_FS,
+	CKPT_OBJ_PIPE = CKPT_HDR_PIPE,
+	CKPT_OBJ_EVENTFD = CKPT_HDR_EVENTFD,
+	CKPT_OBJ_SIGNALFD = CKPT_HDR_SIGNALFD,
+	CKPT_OBJ_TIMERFD = CKPT_HDR_TIMERFD,
+	CKPT_OBJ_MEMFD = CKPT_HDR_MEMFD,
+	CKPT_OBJ_EPOLL = CKPT_HDR_EPOLL,
+	CKPT_OBJ_GHOST = CKPT_HDR_GHOST,
 	CKPT_OBJ_MM = CKPT_HDR_MM,
 	CKPT_OBJ_SIGHAND = CKPT_HDR_SIGHAND,
 };
@@ -117,6 +126,11 @@ __printf(2, 3) void ckpt_log(struct ckpt_ctx *ctx, const char *fmt, ...);
 	   ckpt_log(ctx, "error %d: " fmt, __err, ##__VA_ARGS__);	\
 	   __err; })
 
+/* Log a bad field of a record and evaluate to -EINVAL */
+#define ckpt_bad(ctx, rec, field, fmt, ...)				\
+	ckpt_err(ctx, -EINVAL, "%s record: bad " field " " fmt, rec,	\
+		 ##__VA_ARGS__)
+
 const char *ckpt_rec_name(u32 type);
 
 /* Writing records (checkpoint) */
@@ -141,6 +155,11 @@ int ckpt_write_rec(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
 /* Object table (checkpoint) */
 int ckpt_obj_lookup_add(struct ckpt_ctx *ctx, void *ptr,
 			enum ckpt_obj_type type, u32 *objref);
+bool ckpt_obj_find(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
+		   u32 *objref);
+int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_type type,
+		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+				unsigned int users));
 
 /* Reading records (restart) */
 struct ckpt_hdr *ckpt_read_rec(struct ckpt_ctx *ctx);
@@ -183,6 +202,53 @@ int files_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref);
 int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h);
 int fs_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref);
 int fs_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_fs *h);
+int file_checkpoint_finish(struct ckpt_ctx *ctx);
+int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
+
+int pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
+		    u32 *objref);
+int pipe_checkpoint_finish(struct ckpt_ctx *ctx);
+int pipe_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h);
+struct file *pipe_reopen(struct ckpt_ctx *ctx, u32 pipe_ref, int flags);
+
+int anon_file_kind(struct file *file, u32 *kind);
+int anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 kind,
+		    const char *who, u32 *objref);
+int anon_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
+
+int locks_checkpoint_collect(struct ckpt_ctx *ctx, struct files_struct *owner,
+			     struct file **files, unsigned int nr_files,
+			     struct ckpt_lock **locksp, unsigned int *nrp);
+int locks_checkpoint_write(struct ckpt_ctx *ctx, const struct ckpt_lock *locks,
+			   unsigned int nr);
+int locks_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *rec);
+
+bool memfd_ckpt_file(struct file *file);
+int memfd_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
+		     u32 *objref);
+int memfd_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_memfd *h);
+
+bool epoll_ckpt_file(struct file *file);
+int epoll_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
+		     u32 *objref);
+int epoll_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_epoll *h);
+
+bool ghost_ckpt_file(struct file *file);
+int ghost_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
+		     u32 *objref);
+int ghost_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_ghost *h);
+
+struct path;
+char *file_ckpt_path(struct ckpt_ctx *ctx, const struct path *path, char *buf,
+		     const char *who);
+int file_check_path(struct ckpt_ctx *ctx, const char *path, u32 len,
+		    const char *what);
+int file_data_checkpoint(struct ckpt_ctx *ctx, struct file *rd, loff_t size,
+			 u32 *nr, bool write);
+int file_data_restore(struct ckpt_ctx *ctx, u32 nr_data, u64 size, u32 objref,
+		      struct file *file);
+struct file *anon_reopen(struct ckpt_ctx *ctx, u32 kind, u32 obj_ref,
+			 int flags);
 
 /* Restart functions of interrupted calls (kernel/time/hrtimer.c, fs/select.c) */
 long hrtimer_nanosleep_restart(struct restart_block *restart);

@@ -251,6 +251,9 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ret = ckpt_write_task_tree(ctx, t, state);
 	if (ret)
 		goto put_task;
+	ret = file_checkpoint_finish(ctx);
+	if (ret)
+		goto put_task;
 
 	/* The image holds one consistent state only if the task never ran */
 	if (wait_task_inactive(t, CKPT_TASK_SLEEP) != ncsw) {

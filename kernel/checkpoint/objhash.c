@@ -15,6 +15,7 @@
 #include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/hashtable.h>
 #include <linux/sched/mm.h>
@@ -30,12 +31,14 @@
  * @ptr: the kernel object
  * @type: its type
  * @objref: its id
+ * @users: how many times ckpt_obj_lookup_add() was called for it
  */
 struct ckpt_obj {
 	struct hlist_node node;
 	void *ptr;
 	enum ckpt_obj_type type;
 	u32 objref;
+	unsigned int users;
 };
 
 static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
@@ -43,6 +46,17 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 	struct fs_struct *fs;
 
 	switch (type) {
+	case CKPT_OBJ_PIPE:
+	case CKPT_OBJ_MEMFD:
+	case CKPT_OBJ_GHOST:
+		ihold(ptr);
+		break;
+	case CKPT_OBJ_EVENTFD:
+	case CKPT_OBJ_SIGNALFD:
+	case CKPT_OBJ_TIMERFD:
+	case CKPT_OBJ_EPOLL:
+		get_file(ptr);
+		break;
 	case CKPT_OBJ_CRED:
 		get_cred(ptr);
 		break;
@@ -67,12 +81,33 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 	}
 }
 
-static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type)
+/*
+ * Drop the reference of the table: a checkpoint holds the objects
+ * themselves, a restart what it built for them (see ckpt_obj_grab()
+ * and the X_restore() functions).
+ */
+static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 {
 	struct fs_struct *fs;
 	bool last;
 
 	switch (type) {
+	case CKPT_OBJ_PIPE:
+	case CKPT_OBJ_MEMFD:
+	case CKPT_OBJ_GHOST:
+		/* The inode, or a file opened on a new one */
+		if (restart)
+			fput(ptr);
+		else
+			iput(ptr);
+		break;
+	case CKPT_OBJ_EVENTFD:
+	case CKPT_OBJ_SIGNALFD:
+	case CKPT_OBJ_TIMERFD:
+	case CKPT_OBJ_EPOLL:
+		/* The file, saved or made */
+		fput(ptr);
+		break;
 	case CKPT_OBJ_CRED:
 		put_cred(ptr);
 		break;
@@ -119,6 +154,7 @@ int ckpt_obj_lookup_add(struct ckpt_ctx *ctx, void *ptr,
 
 	hash_for_each_possible(ctx->obj_hash, obj, node, (unsigned long)ptr) {
 		if (obj->ptr == ptr && obj->type == type) {
+			obj->users++;
 			*objref = obj->objref;
 			return 0;
 		}
@@ -130,9 +166,59 @@ int ckpt_obj_lookup_add(struct ckpt_ctx *ctx, void *ptr,
 	obj->ptr = ptr;
 	obj->type = type;
 	obj->objref = ctx->next_objref++;
+	obj->users = 1;
 	hash_add(ctx->obj_hash, &obj->node, (unsigned long)ptr);
 	*objref = obj->objref;
 	return 1;
+}
+
+/**
+ * ckpt_obj_find() - find an object of a checkpoint
+ * @ctx: checkpoint context
+ * @ptr: the kernel object
+ * @type: its type
+ * @objref: its id, on return, if it was found
+ *
+ * Return: whether the object is in the table.
+ */
+bool ckpt_obj_find(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
+		   u32 *objref)
+{
+	struct ckpt_obj *obj;
+
+	hash_for_each_possible(ctx->obj_hash, obj, node, (unsigned long)ptr) {
+		if (obj->ptr == ptr && obj->type == type) {
+			*objref = obj->objref;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * ckpt_obj_for_each() - call a function for each object of a type
+ * @ctx: checkpoint context
+ * @type: the type
+ * @fn: the function; it gets the object, its id and how many times
+ *	ckpt_obj_lookup_add() was called for it, and returns 0 or an errno
+ *
+ * Return: 0, or the first error @fn returned (which stops the walk).
+ */
+int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_type type,
+		      int (*fn)(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+				unsigned int users))
+{
+	struct ckpt_obj *obj;
+	int bkt, ret;
+
+	hash_for_each(ctx->obj_hash, bkt, obj, node) {
+		if (obj->type != type)
+			continue;
+		ret = fn(ctx, obj->ptr, obj->objref, obj->users);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**
@@ -183,7 +269,7 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 
 drop:
 	if (ptr)
-		ckpt_obj_drop(ptr, type);
+		ckpt_obj_drop(ptr, type, true);
 	return ret;
 }
 
@@ -258,12 +344,12 @@ void ckpt_obj_table_free(struct ckpt_ctx *ctx)
 
 	hash_for_each_safe(ctx->obj_hash, bkt, tmp, obj, node) {
 		hash_del(&obj->node);
-		ckpt_obj_drop(obj->ptr, obj->type);
+		ckpt_obj_drop(obj->ptr, obj->type, false);
 		kfree(obj);
 	}
 	xa_for_each(&ctx->obj_ids, id, robj) {
 		if (robj->ptr)
-			ckpt_obj_drop(robj->ptr, robj->type);
+			ckpt_obj_drop(robj->ptr, robj->type, true);
 		kfree(robj);
 	}
 	xa_destroy(&ctx->obj_ids);

@@ -132,7 +132,14 @@ static int ckpt_read_records(struct ckpt_ctx *ctx)
 			ret = fs_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_FILE:
-			ret = file_restore(ctx, (void *)h);
+		case CKPT_HDR_PIPE:
+		case CKPT_HDR_EVENTFD:
+		case CKPT_HDR_SIGNALFD:
+		case CKPT_HDR_TIMERFD:
+		case CKPT_HDR_MEMFD:
+		case CKPT_HDR_EPOLL:
+		case CKPT_HDR_GHOST:
+			ret = file_obj_restore(ctx, h);
 			break;
 		case CKPT_HDR_FILES:
 			ret = files_restore(ctx, (void *)h);

@@ -23,10 +23,23 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cred) != 96);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cpu) != 256);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_xstate) != 24);
-	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file) != 40);
-	BUILD_BUG_ON(sizeof(struct ckpt_hdr_files) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file) != 48);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_files) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_fd) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_fs) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pipe) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pipe_buf) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_eventfd) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signalfd) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_timerfd) != 48);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file_lock) != 40);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_memfd) != 40);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file_data) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_epoll) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_epoll_item) != 32);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ghost) != 32);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file_data) +
+		     CKPT_FILE_DATA_MAX > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_mm) != 112);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_vma) != 48);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pages) != 24);

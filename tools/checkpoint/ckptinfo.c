@@ -6,11 +6,12 @@
  *
  * Prints every record of the image (FILE, or stdin if FILE is "-") in
  * readable form, checking the framing, the object references, the
- * record count and the CRC32C of the tail on the way.  --summary
- * prints a table of records per type instead.  --verify also asks the
- * kernel to validate the image (restart(2) with CKPT_RESTART_VERIFY)
- * and prints its verdict.  The exit status is non-zero if the image
- * is bad.
+ * place of the records that must follow another (FD, FILE_LOCK,
+ * PIPE_BUF, ...), the record count and the CRC32C of the tail on the
+ * way.  --summary prints a table of records per type instead.
+ * --verify also asks the kernel to validate the image (restart(2) with
+ * CKPT_RESTART_VERIFY) and prints its verdict.  The exit status is
+ * non-zero if the image is bad.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -52,6 +53,16 @@ struct info {
 	/* object table: type of object id i in objs[i] */
 	uint32_t *objs;
 	uint32_t nr_objs;
+	/*
+	 * Records that must come next: the PIPE_BUF, FILE_DATA or
+	 * EPOLL_ITEM records of the object just defined, then the FD
+	 * records (between which the records of files may come) and the
+	 * FILE_LOCK records of the last FILES.
+	 */
+	unsigned int sub_type, sub_parent, sub_ref, sub_nr, sub_left;
+	unsigned long long data_size, data_next;	/* of FILE_DATA */
+	unsigned int files_ref, nr_fds, fds_left, nr_locks, locks_left;
+	long long prev_fd;
 	/* statistics */
 	struct type_stats *stats;	/* one per ckpt_rec_desc, + unknown */
 	uint64_t nr_pages;
@@ -177,6 +188,17 @@ static void check_ref(struct info *in, uint32_t ref, uint32_t type,
 	if (in->objs[ref] != type)
 		problem(in, "%s %u is a %s, not a %s", what, ref,
 			ckpt_rec_name(in->objs[ref]), ckpt_rec_name(type));
+}
+
+/* The @nr records of type @type that must follow object @ref, a @parent */
+static void expect_sub(struct info *in, unsigned int type,
+		       unsigned int parent, unsigned int ref, unsigned int nr)
+{
+	in->sub_type = type;
+	in->sub_parent = parent;
+	in->sub_ref = ref;
+	in->sub_nr = nr;
+	in->sub_left = nr;
 }
 
 static const char *flag_names(char *buf, size_t size, uint64_t v,
@@ -405,11 +427,30 @@ static const char *file_kind(uint32_t kind)
 	static const char *const names[] = {
 		[CKPT_FILE_REG] = "REG", [CKPT_FILE_DIR] = "DIR",
 		[CKPT_FILE_CHR] = "CHR", [CKPT_FILE_TTY] = "TTY",
+		[CKPT_FILE_PIPE] = "PIPE", [CKPT_FILE_EVENTFD] = "EVENTFD",
+		[CKPT_FILE_SIGNALFD] = "SIGNALFD",
+		[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_MEMFD] = "MEMFD",
+		[CKPT_FILE_EPOLL] = "EPOLL", [CKPT_FILE_UNLINKED] = "UNLINKED",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
 		return names[kind];
 	return "?";
+}
+
+/* The type of the object a file of @kind opens; 0: it has a path */
+static unsigned int file_obj_type(unsigned int kind)
+{
+	switch (kind) {
+	case CKPT_FILE_PIPE:		return CKPT_HDR_PIPE;
+	case CKPT_FILE_EVENTFD:		return CKPT_HDR_EVENTFD;
+	case CKPT_FILE_SIGNALFD:	return CKPT_HDR_SIGNALFD;
+	case CKPT_FILE_TIMERFD:		return CKPT_HDR_TIMERFD;
+	case CKPT_FILE_MEMFD:		return CKPT_HDR_MEMFD;
+	case CKPT_FILE_EPOLL:		return CKPT_HDR_EPOLL;
+	case CKPT_FILE_UNLINKED:	return CKPT_HDR_GHOST;
+	}
+	return 0;
 }
 
 static void print_file(struct info *in, const struct ckpt_hdr *h)
@@ -420,6 +461,7 @@ static void print_file(struct info *in, const struct ckpt_hdr *h)
 	};
 	static const char *const acc[] = { "RDONLY", "WRONLY", "RDWR", "ACC3" };
 	const struct ckpt_hdr_file *r = (const void *)h;
+	unsigned int obj_type = file_obj_type(r->kind);
 	char buf[160];
 
 	if (r->path_len > CKPT_PATH_MAX) {
@@ -439,15 +481,33 @@ static void print_file(struct info *in, const struct ckpt_hdr *h)
 	    r->mode);
 	out(in, "pos %" PRIu64 "  rdev %u:%u", (uint64_t)r->pos, r->rdev >> 20,
 	    r->rdev & 0xfffff);
-	if (!r->path_len)
-		problem(in, "empty path");
-	else
+	if (r->path_len)
 		out(in, "path %s", str_field(in, (const char *)(r + 1),
 					     r->path_len, "path"));
+	if (r->obj_ref || !r->path_len)
+		out(in, "obj_ref %u", r->obj_ref);
 	if (!r->kind || r->kind > CKPT_FILE_KIND_MAX)
 		problem(in, "unknown file kind %u", r->kind);
 	if (r->flags & ~CKPT_O_FLAGS)
 		problem(in, "unknown open flags %#x", r->flags & ~CKPT_O_FLAGS);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	/* A path, or (pipes, eventfd, ...) the object it opens */
+	if (!obj_type) {
+		if (!r->path_len)
+			problem(in, "empty path");
+		if (r->obj_ref)
+			problem(in, "obj_ref %u for a file of kind %s, expected 0",
+				r->obj_ref, file_kind(r->kind));
+		return;
+	}
+	if (r->path_len)
+		problem(in, "a path for a file of kind %s, expected none",
+			file_kind(r->kind));
+	if (r->pos && r->kind != CKPT_FILE_MEMFD &&
+	    r->kind != CKPT_FILE_UNLINKED)
+		problem(in, "pos %llu for a file of kind %s, expected 0",
+			r->pos, file_kind(r->kind));
+	check_ref(in, r->obj_ref, obj_type, 0, "obj_ref");
 }
 
 static void print_files(struct info *in, const struct ckpt_hdr *h)
@@ -457,7 +517,20 @@ static void print_files(struct info *in, const struct ckpt_hdr *h)
 	if (check_len(in, h, sizeof(*r), 0))
 		return;
 	define_obj(in, r->objref, CKPT_HDR_FILES);
-	out(in, "objref %u  nr_fds %u", r->objref, r->nr_fds);
+	out(in, "objref %u  nr_fds %u  nr_locks %u", r->objref, r->nr_fds,
+	    r->nr_locks);
+	if (r->nr_fds > CKPT_FD_MAX)
+		problem(in, "nr_fds %u > %u", r->nr_fds, CKPT_FD_MAX);
+	if (r->nr_locks > CKPT_LOCKS_MAX)
+		problem(in, "nr_locks %u > %u", r->nr_locks, CKPT_LOCKS_MAX);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	/* Its FD records come next, then its FILE_LOCK records */
+	in->files_ref = r->objref;
+	in->nr_fds = r->nr_fds;
+	in->fds_left = r->nr_fds;
+	in->nr_locks = r->nr_locks;
+	in->locks_left = r->nr_locks;
+	in->prev_fd = -1;
 }
 
 static void print_fd(struct info *in, const struct ckpt_hdr *h)
@@ -470,6 +543,10 @@ static void print_fd(struct info *in, const struct ckpt_hdr *h)
 	    (r->flags & CKPT_FD_CLOEXEC) ? " (CLOEXEC)" : "", r->file_ref);
 	if (r->fd >= CKPT_FD_MAX)
 		problem(in, "fd %u out of range", r->fd);
+	if ((long long)r->fd <= in->prev_fd)
+		problem(in, "fd %u after fd %lld: not in increasing order",
+			r->fd, in->prev_fd);
+	in->prev_fd = r->fd;
 	if (r->flags & ~CKPT_FD_FLAGS)
 		problem(in, "unknown fd flags %#x", r->flags & ~CKPT_FD_FLAGS);
 	check_ref(in, r->file_ref, CKPT_HDR_FILE, 0, "file_ref");
@@ -492,6 +569,302 @@ static void print_fs(struct info *in, const struct ckpt_hdr *h)
 	out(in, "objref %u  umask %04o", r->objref, r->umask);
 	out(in, "root %s", str_field(in, p, r->root_len, "root"));
 	out(in, "cwd %s", str_field(in, p + r->root_len, r->cwd_len, "cwd"));
+}
+
+/* Signal names of @mask (bit n - 1 for signal n), "none" if empty */
+static const char *sig_names(char *buf, size_t size, uint64_t mask)
+{
+	const char *name;
+	size_t o = 0;
+	unsigned int i;
+
+	snprintf(buf, size, "none");
+	for (i = 0; i < 64 && o < size; i++) {
+		if (!(mask & (1ULL << i)))
+			continue;
+		name = sigabbrev_np(i + 1);
+		if (name)
+			o += snprintf(buf + o, size - o, "%sSIG%s", o ? " " : "",
+				      name);
+		else
+			o += snprintf(buf + o, size - o, "%s%u", o ? " " : "",
+				      i + 1);
+	}
+	return buf;
+}
+
+static void print_pipe(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_pipe *r = (const void *)h;
+	unsigned int pages;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_PIPE);
+	out(in, "objref %u  size %u  nr_bufs %u", r->objref, r->size,
+	    r->nr_bufs);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	expect_sub(in, CKPT_HDR_PIPE_BUF, CKPT_HDR_PIPE, r->objref, r->nr_bufs);
+	if (!in->page_size)
+		return;
+	pages = r->size / in->page_size;
+	if (!r->size || r->size % in->page_size || (pages & (pages - 1)) ||
+	    pages > CKPT_PIPE_BUFS_MAX)
+		problem(in, "size %u: not a power of 2 pages up to %u pages",
+			r->size, CKPT_PIPE_BUFS_MAX);
+	else if (r->nr_bufs > pages)
+		problem(in, "nr_bufs %u > %u, the pages of the pipe",
+			r->nr_bufs, pages);
+}
+
+static void print_pipe_buf(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_pipe_buf *r = (const void *)h;
+
+	if (!r->len || (in->page_size && r->len > in->page_size)) {
+		problem(in, "len %u: not 1 to the page size", r->len);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->len))
+		return;
+	out(in, "len %u", r->len);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_eventfd(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = { "SEMAPHORE" };
+	const struct ckpt_hdr_eventfd *r = (const void *)h;
+	char buf[64];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_EVENTFD);
+	out(in, "objref %u  count %llu  flags %s", r->objref, r->count,
+	    flag_names(buf, sizeof(buf), r->flags, fl, ARRAY_SIZE(fl)));
+	if (r->flags & ~CKPT_EFD_FLAGS)
+		problem(in, "unknown eventfd flags %#x",
+			r->flags & ~CKPT_EFD_FLAGS);
+	if (r->count == UINT64_MAX)
+		problem(in, "count 2^64 - 1");
+}
+
+static void print_signalfd(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_signalfd *r = (const void *)h;
+	char buf[768];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_SIGNALFD);
+	out(in, "objref %u  mask 0x%016llx (%s)", r->objref, r->mask,
+	    sig_names(buf, sizeof(buf), r->mask));
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->mask & ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1))))
+		problem(in, "mask has SIGKILL or SIGSTOP");
+}
+
+static const char *clock_name(uint32_t clockid)
+{
+	switch (clockid) {
+	case 0:	return "REALTIME";
+	case 1:	return "MONOTONIC";
+	case 7:	return "BOOTTIME";
+	case 8:	return "REALTIME_ALARM";
+	case 9:	return "BOOTTIME_ALARM";
+	}
+	return NULL;
+}
+
+static void print_timerfd(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = { "ABSTIME", "CANCEL_ON_SET" };
+	const struct ckpt_hdr_timerfd *r = (const void *)h;
+	const char *clock = clock_name(r->clockid);
+	char buf[64];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_TIMERFD);
+	out(in, "objref %u  clockid %u (%s)  flags %s", r->objref, r->clockid,
+	    clock ? clock : "?",
+	    flag_names(buf, sizeof(buf), r->flags, fl, ARRAY_SIZE(fl)));
+	out(in, "value %llu.%09llu s  interval %llu.%09llu s  ticks %llu",
+	    r->value_ns / 1000000000ULL, r->value_ns % 1000000000ULL,
+	    r->interval_ns / 1000000000ULL, r->interval_ns % 1000000000ULL,
+	    r->ticks);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (!clock)
+		problem(in, "unknown clockid %u", r->clockid);
+	if (r->flags & ~CKPT_TFD_FLAGS)
+		problem(in, "unknown timerfd flags %#x",
+			r->flags & ~CKPT_TFD_FLAGS);
+	if ((r->flags & CKPT_TFD_CANCEL_ON_SET) &&
+	    !(r->flags & CKPT_TFD_ABSTIME))
+		problem(in, "CANCEL_ON_SET without ABSTIME");
+	if (r->value_ns > INT64_MAX || r->interval_ns > INT64_MAX)
+		problem(in, "value or interval above 2^63 - 1 ns");
+}
+
+static void print_file_lock(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const kinds[] = { "?", "flock", "posix", "ofd" };
+	static const char *const types[] = { "?", "read", "write" };
+	const struct ckpt_hdr_file_lock *r = (const void *)h;
+	char end[24] = "EOF";
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	if (r->end != INT64_MAX)
+		snprintf(end, sizeof(end), "%llu", r->end);
+	out(in, "file_ref %u  kind %u (%s)  type %u (%s)  range %llu-%s",
+	    r->file_ref, r->kind,
+	    r->kind < ARRAY_SIZE(kinds) ? kinds[r->kind] : "?", r->type,
+	    r->type < ARRAY_SIZE(types) ? types[r->type] : "?", r->start, end);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->kind < CKPT_LOCK_FLOCK || r->kind > CKPT_LOCK_OFD)
+		problem(in, "unknown lock kind %u", r->kind);
+	if (r->type != CKPT_LOCK_READ && r->type != CKPT_LOCK_WRITE)
+		problem(in, "unknown lock type %u", r->type);
+	if (r->start > INT64_MAX || r->end > INT64_MAX || r->start > r->end)
+		problem(in, "bad range %llu-%llu", r->start, r->end);
+	else if (r->kind == CKPT_LOCK_FLOCK && (r->start || r->end != INT64_MAX))
+		problem(in, "range %llu-%llu for flock(), expected 0-EOF",
+			r->start, r->end);
+	check_ref(in, r->file_ref, CKPT_HDR_FILE, 0, "file_ref");
+}
+
+static void print_memfd(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = {
+		"SEAL", "SHRINK", "GROW", "WRITE", "FUTURE_WRITE", "EXEC",
+	};
+	const struct ckpt_hdr_memfd *r = (const void *)h;
+	const char *name = (const void *)(r + 1);
+	char buf[96];
+
+	if (r->name_len > CKPT_MEMFD_NAME_MAX) {
+		problem(in, "name_len %u > %u", r->name_len,
+			CKPT_MEMFD_NAME_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->name_len))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_MEMFD);
+	out(in, "objref %u  name %s  mode %04o", r->objref,
+	    str_field(in, name, r->name_len, "name"), r->mode);
+	out(in, "seals %s  size %llu  nr_data %u",
+	    flag_names(buf, sizeof(buf), r->seals, fl, ARRAY_SIZE(fl)),
+	    r->size, r->nr_data);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	expect_sub(in, CKPT_HDR_FILE_DATA, CKPT_HDR_MEMFD, r->objref,
+		   r->nr_data);
+	in->data_size = r->size;
+	in->data_next = 0;
+	if (r->name_len <= 6 || strncmp(name, "memfd:", 6) ||
+	    memchr(name, '/', r->name_len))
+		problem(in, "name: not \"memfd:\" and a name without '/'");
+	if (r->seals & ~CKPT_SEALS)
+		problem(in, "unknown seals %#x", r->seals & ~CKPT_SEALS);
+	if (r->mode & ~07777)
+		problem(in, "mode %#o: more than permission bits", r->mode);
+	if (r->size > INT64_MAX)
+		problem(in, "size %llu above 2^63 - 1", r->size);
+	if (r->nr_data > r->size)
+		problem(in, "nr_data %u for %llu bytes", r->nr_data, r->size);
+}
+
+static void print_ghost(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_ghost *r = (const void *)h;
+	const char *dir = (const void *)(r + 1);
+
+	if (r->dir_len > CKPT_PATH_MAX) {
+		problem(in, "dir_len %u > %u", r->dir_len, CKPT_PATH_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->dir_len))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_GHOST);
+	out(in, "objref %u  dir %s  mode %04o", r->objref,
+	    str_field(in, dir, r->dir_len, "dir"), r->mode);
+	out(in, "size %llu  nr_data %u", r->size, r->nr_data);
+	expect_sub(in, CKPT_HDR_FILE_DATA, CKPT_HDR_GHOST, r->objref,
+		   r->nr_data);
+	in->data_size = r->size;
+	in->data_next = 0;
+	if (r->dir_len < 2 || dir[0] != '/')
+		problem(in, "dir: not an absolute path");
+	if (r->mode & ~07777)
+		problem(in, "mode %#o: more than permission bits", r->mode);
+	if (r->size > INT64_MAX)
+		problem(in, "size %llu above 2^63 - 1", r->size);
+	if (r->nr_data > r->size)
+		problem(in, "nr_data %u for %llu bytes", r->nr_data, r->size);
+}
+
+static void print_file_data(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_file_data *r = (const void *)h;
+
+	if (!r->len || r->len > CKPT_FILE_DATA_MAX) {
+		problem(in, "len %u: not 1 to %u", r->len, CKPT_FILE_DATA_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->len))
+		return;
+	out(in, "offset %llu  len %u", r->offset, r->len);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->offset < in->data_next)
+		problem(in, "offset %llu before the end of the previous data, %llu",
+			r->offset, in->data_next);
+	else if (r->offset > in->data_size ||
+		 r->len > in->data_size - r->offset)
+		problem(in, "data past the size of the file, %llu bytes",
+			in->data_size);
+	in->data_next = r->offset + r->len;
+}
+
+static void print_epoll(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_epoll *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_EPOLL);
+	out(in, "objref %u  nr_items %u", r->objref, r->nr_items);
+	expect_sub(in, CKPT_HDR_EPOLL_ITEM, CKPT_HDR_EPOLL, r->objref,
+		   r->nr_items);
+	if (r->nr_items > CKPT_EPOLL_ITEMS_MAX)
+		problem(in, "nr_items %u > %u", r->nr_items,
+			CKPT_EPOLL_ITEMS_MAX);
+}
+
+/* EPOLL* bits of <linux/eventpoll.h> */
+#define EPOLL_EVENTS_KNOWN	0xf00027ffU
+
+static void print_epoll_item(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const ev[32] = {
+		"IN", "PRI", "OUT", "ERR", "HUP", "NVAL", "RDNORM", "RDBAND",
+		"WRNORM", "WRBAND", "MSG", [13] = "RDHUP", [28] = "EXCLUSIVE",
+		"WAKEUP", "ONESHOT", "ET",
+	};
+	const struct ckpt_hdr_epoll_item *r = (const void *)h;
+	char buf[160];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "fd %u  events %s  data %#llx  file_ref %u", r->fd,
+	    flag_names(buf, sizeof(buf), r->events, ev, ARRAY_SIZE(ev)),
+	    r->data, r->file_ref);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->fd >= CKPT_FD_MAX)
+		problem(in, "fd %u out of range", r->fd);
+	if (r->events & ~EPOLL_EVENTS_KNOWN)
+		problem(in, "unknown events %#x",
+			r->events & ~EPOLL_EVENTS_KNOWN);
+	check_ref(in, r->file_ref, CKPT_HDR_FILE, 0, "file_ref");
 }
 
 static const char *auxv_name(uint64_t type)
@@ -657,6 +1030,17 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_FILES:	return print_files;
 	case CKPT_HDR_FD:	return print_fd;
 	case CKPT_HDR_FS:	return print_fs;
+	case CKPT_HDR_PIPE:	return print_pipe;
+	case CKPT_HDR_PIPE_BUF:	return print_pipe_buf;
+	case CKPT_HDR_EVENTFD:	return print_eventfd;
+	case CKPT_HDR_SIGNALFD:	return print_signalfd;
+	case CKPT_HDR_TIMERFD:	return print_timerfd;
+	case CKPT_HDR_FILE_LOCK: return print_file_lock;
+	case CKPT_HDR_MEMFD:	return print_memfd;
+	case CKPT_HDR_FILE_DATA: return print_file_data;
+	case CKPT_HDR_EPOLL:	return print_epoll;
+	case CKPT_HDR_EPOLL_ITEM: return print_epoll_item;
+	case CKPT_HDR_GHOST:	return print_ghost;
 	case CKPT_HDR_MM:	return print_mm;
 	case CKPT_HDR_VMA:	return print_vma;
 	case CKPT_HDR_PAGES:	return print_pages;
@@ -674,6 +1058,67 @@ static void account(struct info *in, uint32_t type, uint32_t len)
 			break;
 	in->stats[i].count++;
 	in->stats[i].bytes += len;
+}
+
+/*
+ * Check that a record of @type may come here: the records that follow
+ * an object (PIPE_BUF, FILE_DATA, EPOLL_ITEM) come right after it, and
+ * those of an fd table (FD, FILE_LOCK) after its FILES, with only the
+ * records of files between the FD records.
+ */
+static void check_place(struct info *in, uint32_t type)
+{
+	if (in->sub_left) {
+		if (type == in->sub_type) {
+			in->sub_left--;
+			return;
+		}
+		problem(in, "%s %u of %u of %s %u expected, not %s",
+			ckpt_rec_name(in->sub_type),
+			in->sub_nr - in->sub_left + 1, in->sub_nr,
+			ckpt_rec_name(in->sub_parent), in->sub_ref,
+			ckpt_rec_name(type));
+		in->sub_left = 0;
+	}
+	switch (type) {
+	case CKPT_HDR_PIPE_BUF:
+	case CKPT_HDR_FILE_DATA:
+	case CKPT_HDR_EPOLL_ITEM:
+		problem(in, "%s record out of place", ckpt_rec_name(type));
+		return;
+	}
+	if (in->fds_left) {
+		switch (type) {
+		case CKPT_HDR_FD:
+			in->fds_left--;
+			return;
+		case CKPT_HDR_FILE:
+		case CKPT_HDR_PIPE:
+		case CKPT_HDR_EVENTFD:
+		case CKPT_HDR_SIGNALFD:
+		case CKPT_HDR_TIMERFD:
+		case CKPT_HDR_MEMFD:
+		case CKPT_HDR_EPOLL:
+		case CKPT_HDR_GHOST:
+			return;
+		}
+		problem(in, "%s record after %u of the %u fds of FILES %u",
+			ckpt_rec_name(type), in->nr_fds - in->fds_left,
+			in->nr_fds, in->files_ref);
+		in->fds_left = 0;
+		in->locks_left = 0;
+	} else if (in->locks_left) {
+		if (type == CKPT_HDR_FILE_LOCK) {
+			in->locks_left--;
+			return;
+		}
+		problem(in, "%s record after %u of the %u locks of FILES %u",
+			ckpt_rec_name(type), in->nr_locks - in->locks_left,
+			in->nr_locks, in->files_ref);
+		in->locks_left = 0;
+	} else if (type == CKPT_HDR_FD || type == CKPT_HDR_FILE_LOCK) {
+		problem(in, "%s record out of place", ckpt_rec_name(type));
+	}
 }
 
 /*
@@ -735,6 +1180,7 @@ static int walk(struct info *in, int fd)
 		if (in->seen_header && h->type == CKPT_HDR_HEADER)
 			problem(in, "a second HEADER record");
 		in->seen_header = 1;
+		check_place(in, h->type);
 
 		if (!d)
 			problem(in, "unknown record type %u", h->type);
@@ -862,7 +1308,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct info in = { .crc = ~0U };
+	struct info in = { .crc = ~0U, .prev_fd = -1 };
 	int opt, verify = 0, fd, bad, vbad = 0;
 	struct stat st;
 	off_t start = 0;

@@ -26,7 +26,7 @@
 
 /* "LNXCKPT1" read as a little-endian __u64 */
 #define CKPT_MAGIC		0x3154504b43584e4cULL
-#define CKPT_VERSION		1
+#define CKPT_VERSION		2
 
 /* Every record length is a multiple of this */
 #define CKPT_ALIGN		8
@@ -64,6 +64,17 @@
  * @CKPT_HDR_FILES: an fd table: struct ckpt_hdr_files
  * @CKPT_HDR_FD: one fd: struct ckpt_hdr_fd
  * @CKPT_HDR_FS: root, cwd and umask: struct ckpt_hdr_fs
+ * @CKPT_HDR_PIPE: a pipe: struct ckpt_hdr_pipe
+ * @CKPT_HDR_PIPE_BUF: data buffered in a pipe: struct ckpt_hdr_pipe_buf
+ * @CKPT_HDR_EVENTFD: an eventfd: struct ckpt_hdr_eventfd
+ * @CKPT_HDR_SIGNALFD: a signalfd: struct ckpt_hdr_signalfd
+ * @CKPT_HDR_TIMERFD: a timerfd: struct ckpt_hdr_timerfd
+ * @CKPT_HDR_FILE_LOCK: a file lock: struct ckpt_hdr_file_lock
+ * @CKPT_HDR_MEMFD: a memfd: struct ckpt_hdr_memfd
+ * @CKPT_HDR_FILE_DATA: contents of a file: struct ckpt_hdr_file_data
+ * @CKPT_HDR_EPOLL: an epoll file: struct ckpt_hdr_epoll
+ * @CKPT_HDR_EPOLL_ITEM: an item of an epoll file: struct ckpt_hdr_epoll_item
+ * @CKPT_HDR_GHOST: an unlinked open file: struct ckpt_hdr_ghost
  * @CKPT_HDR_MM: an address space: struct ckpt_hdr_mm
  * @CKPT_HDR_VMA: a mapping: struct ckpt_hdr_vma
  * @CKPT_HDR_PAGES: page contents: struct ckpt_hdr_pages
@@ -83,6 +94,17 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FILES = 302,
 	CKPT_HDR_FD = 303,
 	CKPT_HDR_FS = 304,
+	CKPT_HDR_PIPE = 305,
+	CKPT_HDR_PIPE_BUF = 306,
+	CKPT_HDR_EVENTFD = 307,
+	CKPT_HDR_SIGNALFD = 308,
+	CKPT_HDR_TIMERFD = 309,
+	CKPT_HDR_FILE_LOCK = 310,
+	CKPT_HDR_MEMFD = 311,
+	CKPT_HDR_FILE_DATA = 312,
+	CKPT_HDR_EPOLL = 313,
+	CKPT_HDR_EPOLL_ITEM = 314,
+	CKPT_HDR_GHOST = 315,
 
 	CKPT_HDR_MM = 401,
 	CKPT_HDR_VMA = 402,
@@ -388,7 +410,14 @@ struct ckpt_hdr_xstate {
 #define CKPT_FILE_DIR		2	/* directory */
 #define CKPT_FILE_CHR		3	/* null, zero, full, random, urandom */
 #define CKPT_FILE_TTY		4	/* a terminal */
-#define CKPT_FILE_KIND_MAX	4
+#define CKPT_FILE_PIPE		5	/* an end of a pipe(2) */
+#define CKPT_FILE_EVENTFD	6	/* eventfd(2) */
+#define CKPT_FILE_SIGNALFD	7	/* signalfd(2) */
+#define CKPT_FILE_TIMERFD	8	/* timerfd_create(2) */
+#define CKPT_FILE_MEMFD		9	/* memfd_create(2) */
+#define CKPT_FILE_EPOLL		10	/* epoll_create(2) */
+#define CKPT_FILE_UNLINKED	11	/* a regular file without a name */
+#define CKPT_FILE_KIND_MAX	11
 
 /* ckpt_hdr_file.flags: open flags, independent of the arch's O_ values */
 #define CKPT_O_RDONLY		0x0U
@@ -411,7 +440,10 @@ struct ckpt_hdr_xstate {
  *
  * Followed by @path_len bytes of path (absolute, seen from the
  * checkpointer's root, NUL-terminated), then zero padding to a
- * multiple of 8 bytes.
+ * multiple of 8 bytes.  Files that have no path (pipes, eventfd,
+ * signalfd, timerfd, memfd, epoll, unlinked files) have a @path_len of
+ * 0; their state is in the object @obj_ref refers to, defined before
+ * the file.
  *
  * @h: record header
  * @objref: object id
@@ -420,7 +452,12 @@ struct ckpt_hdr_xstate {
  * @mode: st_mode of the file when checkpointed
  * @pos: file position
  * @rdev: device number of a device file (major << 20 | minor)
- * @path_len: length of the path that follows, NUL included
+ * @path_len: length of the path that follows, NUL included; 0 if none
+ * @obj_ref: object id of what the file is an opening of: the
+ *	CKPT_HDR_PIPE of a pipe end, the CKPT_HDR_EVENTFD,
+ *	CKPT_HDR_SIGNALFD, CKPT_HDR_TIMERFD, CKPT_HDR_MEMFD, CKPT_HDR_EPOLL
+ *	or CKPT_HDR_GHOST of those kinds; 0 for the other kinds
+ * @__pad: zero
  */
 struct ckpt_hdr_file {
 	struct ckpt_hdr h;
@@ -431,22 +468,295 @@ struct ckpt_hdr_file {
 	__u64 pos;
 	__u32 rdev;
 	__u32 path_len;
+	__u32 obj_ref;
+	__u32 __pad;
+};
+
+/* Pipe buffers of a CKPT_HDR_PIPE, at most (the pipe's size in pages) */
+#define CKPT_PIPE_BUFS_MAX	(1U << 19)
+
+/**
+ * struct ckpt_hdr_pipe - a pipe (an object)
+ *
+ * Followed by @nr_bufs CKPT_HDR_PIPE_BUF records: the data the pipe
+ * holds, oldest first.  The CKPT_HDR_FILE records of its ends refer to
+ * it.
+ *
+ * @h: record header
+ * @objref: object id
+ * @size: capacity in bytes (F_GETPIPE_SZ), a multiple of the page size
+ * @nr_bufs: number of CKPT_HDR_PIPE_BUF records that follow, at most
+ *	@size / page size
+ * @__pad: zero
+ */
+struct ckpt_hdr_pipe {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 size;
+	__u32 nr_bufs;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_hdr_pipe_buf - one buffer of data held by a pipe
+ *
+ * Followed by @len bytes of data, then zero padding to a multiple of 8
+ * bytes.
+ *
+ * @h: record header
+ * @len: bytes of data, 1 to the page size
+ * @__pad: zero
+ */
+struct ckpt_hdr_pipe_buf {
+	struct ckpt_hdr h;
+	__u32 len;
+	__u32 __pad;
+};
+
+/* ckpt_hdr_eventfd.flags */
+#define CKPT_EFD_SEMAPHORE	(1U << 0)
+#define CKPT_EFD_FLAGS		0x1U
+
+/**
+ * struct ckpt_hdr_eventfd - the state of an eventfd (an object)
+ * @h: record header
+ * @objref: object id
+ * @flags: CKPT_EFD_* flags
+ * @count: the counter, below 2^64 - 1
+ */
+struct ckpt_hdr_eventfd {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 flags;
+	__u64 count;
+};
+
+/**
+ * struct ckpt_hdr_signalfd - the state of a signalfd (an object)
+ * @h: record header
+ * @objref: object id
+ * @__pad: zero
+ * @mask: the signals it accepts, bit (n - 1) for signal n; never
+ *	SIGKILL nor SIGSTOP
+ */
+struct ckpt_hdr_signalfd {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 __pad;
+	__u64 mask;
+};
+
+/* ckpt_hdr_timerfd.flags: those of its last timerfd_settime(2) */
+#define CKPT_TFD_ABSTIME	(1U << 0)	/* TFD_TIMER_ABSTIME */
+#define CKPT_TFD_CANCEL_ON_SET	(1U << 1)	/* TFD_TIMER_CANCEL_ON_SET */
+#define CKPT_TFD_FLAGS		0x3U
+
+/**
+ * struct ckpt_hdr_timerfd - the state of a timerfd (an object)
+ *
+ * A timer set with an absolute time (CKPT_TFD_ABSTIME) keeps its
+ * expiry time on its clock, one set with a relative time the time it
+ * had left, counted from the restart.
+ *
+ * @h: record header
+ * @objref: object id
+ * @clockid: its clock: CLOCK_REALTIME (0), CLOCK_MONOTONIC (1),
+ *	CLOCK_BOOTTIME (7), CLOCK_REALTIME_ALARM (8) or
+ *	CLOCK_BOOTTIME_ALARM (9)
+ * @flags: CKPT_TFD_* flags
+ * @__pad: zero
+ * @value_ns: 0 if disarmed; else when it expires, in ns: the time left,
+ *	or with CKPT_TFD_ABSTIME the time of its clock
+ * @interval_ns: its period, in ns; 0 for a one-shot timer
+ * @ticks: expirations not read yet
+ */
+struct ckpt_hdr_timerfd {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 clockid;
+	__u32 flags;
+	__u32 __pad;
+	__u64 value_ns;
+	__u64 interval_ns;
+	__u64 ticks;
 };
 
 /**
  * struct ckpt_hdr_files - an fd table (an object)
  *
  * Followed by @nr_fds CKPT_HDR_FD records, in increasing fd order;
- * each may be preceded by the CKPT_HDR_FILE that defines its file.
+ * each may be preceded by the CKPT_HDR_FILE that defines its file (and
+ * by the object that FILE refers to).  Then @nr_locks CKPT_HDR_FILE_LOCK
+ * records: the locks held through the table's files.
  *
  * @h: record header
  * @objref: object id
  * @nr_fds: number of open fds
+ * @nr_locks: number of CKPT_HDR_FILE_LOCK records after the fds
+ * @__pad: zero
  */
 struct ckpt_hdr_files {
 	struct ckpt_hdr h;
 	__u32 objref;
 	__u32 nr_fds;
+	__u32 nr_locks;
+	__u32 __pad;
+};
+
+/* ckpt_hdr_memfd.seals: the F_SEAL_* values of fcntl(2) */
+#define CKPT_SEAL_SEAL		0x0001U
+#define CKPT_SEAL_SHRINK	0x0002U
+#define CKPT_SEAL_GROW		0x0004U
+#define CKPT_SEAL_WRITE		0x0008U
+#define CKPT_SEAL_FUTURE_WRITE	0x0010U
+#define CKPT_SEAL_EXEC		0x0020U
+#define CKPT_SEALS		0x003fU
+
+/* Longest memfd name, "memfd:" and the terminating NUL included */
+#define CKPT_MEMFD_NAME_MAX	(6 + 249 + 1)
+
+/**
+ * struct ckpt_hdr_memfd - a memfd (an object)
+ *
+ * Followed by @name_len bytes of name ("memfd:" and the name given to
+ * memfd_create(2), NUL-terminated), zero padding to a multiple of 8
+ * bytes, then @nr_data CKPT_HDR_FILE_DATA records: its contents, in
+ * increasing offset order; bytes not in them read as zero.
+ *
+ * @h: record header
+ * @objref: object id
+ * @seals: CKPT_SEAL_* seals
+ * @mode: permission bits (07777)
+ * @name_len: length of the name, NUL included
+ * @size: file size in bytes
+ * @nr_data: number of CKPT_HDR_FILE_DATA records that follow
+ * @__pad: zero
+ */
+struct ckpt_hdr_memfd {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 seals;
+	__u32 mode;
+	__u32 name_len;
+	__u64 size;
+	__u32 nr_data;
+	__u32 __pad;
+};
+
+/* Bytes of one CKPT_HDR_FILE_DATA record, at most */
+#define CKPT_FILE_DATA_MAX	(256U * 1024)
+
+/**
+ * struct ckpt_hdr_file_data - some contents of a file
+ *
+ * Followed by @len bytes of data, then zero padding to a multiple of 8
+ * bytes.
+ *
+ * @h: record header
+ * @offset: where the data goes in the file, after the previous record's
+ * @len: bytes of data, 1 to %CKPT_FILE_DATA_MAX
+ * @__pad: zero
+ */
+struct ckpt_hdr_file_data {
+	struct ckpt_hdr h;
+	__u64 offset;
+	__u32 len;
+	__u32 __pad;
+};
+
+/* Most items of an epoll file (max_user_watches is below) */
+#define CKPT_EPOLL_ITEMS_MAX	(1U << 24)
+
+/**
+ * struct ckpt_hdr_epoll - an epoll file (an object)
+ *
+ * Comes after the FILE records of its targets, and is followed by
+ * @nr_items CKPT_HDR_EPOLL_ITEM records.
+ *
+ * @h: record header
+ * @objref: object id
+ * @nr_items: number of items of its interest list
+ */
+struct ckpt_hdr_epoll {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 nr_items;
+};
+
+/**
+ * struct ckpt_hdr_epoll_item - an item of the interest list of an epoll
+ * @h: record header
+ * @file_ref: object id of the CKPT_HDR_FILE of its target
+ * @fd: the fd it was added with (epoll_ctl(2))
+ * @events: its event mask: EPOLL* values of <linux/eventpoll.h>
+ * @__pad: zero
+ * @data: its user data
+ */
+struct ckpt_hdr_epoll_item {
+	struct ckpt_hdr h;
+	__u32 file_ref;
+	__u32 fd;
+	__u32 events;
+	__u32 __pad;
+	__u64 data;
+};
+
+/**
+ * struct ckpt_hdr_ghost - a regular file open but unlinked (an object)
+ *
+ * Followed by @dir_len bytes of the path of the directory it was in
+ * (absolute, seen from the checkpointer's root, NUL-terminated), zero
+ * padding to a multiple of 8 bytes, then @nr_data CKPT_HDR_FILE_DATA
+ * records: its contents, in increasing offset order; bytes not in them
+ * read as zero.
+ *
+ * @h: record header
+ * @objref: object id
+ * @mode: permission bits (07777)
+ * @nr_data: number of CKPT_HDR_FILE_DATA records that follow
+ * @dir_len: length of the directory path, NUL included
+ * @size: file size in bytes
+ */
+struct ckpt_hdr_ghost {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 mode;
+	__u32 nr_data;
+	__u32 dir_len;
+	__u64 size;
+};
+
+/* Most CKPT_HDR_FILE_LOCK records of an fd table */
+#define CKPT_LOCKS_MAX		(1U << 20)
+
+/* ckpt_hdr_file_lock.kind */
+#define CKPT_LOCK_FLOCK		1	/* flock(2), held by the open file */
+#define CKPT_LOCK_POSIX		2	/* F_SETLK, held by the fd table */
+#define CKPT_LOCK_OFD		3	/* F_OFD_SETLK, held by the open file */
+
+/* ckpt_hdr_file_lock.type */
+#define CKPT_LOCK_READ		1	/* shared */
+#define CKPT_LOCK_WRITE		2	/* exclusive */
+
+/**
+ * struct ckpt_hdr_file_lock - a lock held through a file of an fd table
+ * @h: record header
+ * @file_ref: object id of the CKPT_HDR_FILE it is held through
+ * @kind: CKPT_LOCK_FLOCK, CKPT_LOCK_POSIX or CKPT_LOCK_OFD
+ * @type: CKPT_LOCK_READ or CKPT_LOCK_WRITE
+ * @__pad: zero
+ * @start: first byte locked (0 for flock(2))
+ * @end: last byte locked, 2^63 - 1 for "to the end of the file" (and
+ *	for flock(2))
+ */
+struct ckpt_hdr_file_lock {
+	struct ckpt_hdr h;
+	__u32 file_ref;
+	__u32 kind;
+	__u32 type;
+	__u32 __pad;
+	__u64 start;
+	__u64 end;
 };
 
 /* ckpt_hdr_fd.flags */

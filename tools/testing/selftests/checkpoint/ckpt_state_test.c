@@ -952,29 +952,7 @@ TEST_F(state, resume)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
-/*
- * Last (fixtures run in the order they are defined, after the TESTs):
- * nothing above made the kernel complain.
- */
-FIXTURE(kernel_log) {};
-
-FIXTURE_SETUP(kernel_log)
-{
-}
-
-FIXTURE_TEARDOWN(kernel_log)
-{
-}
-
-TEST_F(kernel_log, no_splat)
-{
-	char line[1024];
-
-	if (ckpt_kmsg_fd < 0)
-		SKIP(return, "cannot read /dev/kmsg");
-	EXPECT_FALSE(kmsg_splat(ckpt_kmsg_fd, line, sizeof(line))) {
-		TH_LOG("kernel splat: %s", line);
-	}
-}
+/* Last: nothing above made the kernel complain */
+CKPT_NO_SPLAT_TEST();
 
 TEST_HARNESS_MAIN

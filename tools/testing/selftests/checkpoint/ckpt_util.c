@@ -99,6 +99,12 @@ struct parse_state {
 	size_t off;
 	uint32_t page_size;
 	uint32_t fds_left;		/* FD records still due to a FILES */
+	uint32_t locks_left;		/* FILE_LOCK records due after them */
+	uint32_t bufs_left;		/* PIPE_BUF records due to a PIPE */
+	uint32_t data_left;		/* FILE_DATA records due to a MEMFD */
+	uint64_t data_next;		/* where the next FILE_DATA may start */
+	uint64_t data_size;		/* size of that MEMFD */
+	uint32_t items_left;		/* EPOLL_ITEM records due to an EPOLL */
 	int64_t last_fd;
 	uint32_t vmas_left;		/* VMA records still due to an MM */
 	const struct ckpt_hdr_vma *vma;	/* that PAGES may follow */
@@ -189,6 +195,28 @@ static int check_str(struct parse_state *s, const char *p, size_t len,
 	return 0;
 }
 
+/* The record type a FILE record of @kind without a path refers to */
+static uint32_t file_obj_type(uint32_t kind)
+{
+	switch (kind) {
+	case CKPT_FILE_PIPE:
+		return CKPT_HDR_PIPE;
+	case CKPT_FILE_EVENTFD:
+		return CKPT_HDR_EVENTFD;
+	case CKPT_FILE_SIGNALFD:
+		return CKPT_HDR_SIGNALFD;
+	case CKPT_FILE_TIMERFD:
+		return CKPT_HDR_TIMERFD;
+	case CKPT_FILE_MEMFD:
+		return CKPT_HDR_MEMFD;
+	case CKPT_FILE_EPOLL:
+		return CKPT_HDR_EPOLL;
+	case CKPT_FILE_UNLINKED:
+		return CKPT_HDR_GHOST;
+	}
+	return 0;
+}
+
 static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 {
 	struct ckpt_image *img = s->img;
@@ -201,8 +229,21 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		return fail(s, "length %u shorter than %zu", h->len, size);
 
 	/* Sequencing of the FD records of a FILES, the VMAs of an MM */
-	if (s->fds_left && h->type != CKPT_HDR_FD && h->type != CKPT_HDR_FILE)
+	if (s->bufs_left && h->type != CKPT_HDR_PIPE_BUF)
+		return fail(s, "%u PIPE_BUF records missing", s->bufs_left);
+	if (s->data_left && h->type != CKPT_HDR_FILE_DATA)
+		return fail(s, "%u FILE_DATA records missing", s->data_left);
+	if (s->items_left && h->type != CKPT_HDR_EPOLL_ITEM)
+		return fail(s, "%u EPOLL_ITEM records missing", s->items_left);
+	if (s->fds_left && h->type != CKPT_HDR_FD && h->type != CKPT_HDR_FILE &&
+	    h->type != CKPT_HDR_PIPE && h->type != CKPT_HDR_PIPE_BUF &&
+	    h->type != CKPT_HDR_EVENTFD && h->type != CKPT_HDR_SIGNALFD &&
+	    h->type != CKPT_HDR_TIMERFD && h->type != CKPT_HDR_MEMFD &&
+	    h->type != CKPT_HDR_FILE_DATA && h->type != CKPT_HDR_EPOLL &&
+	    h->type != CKPT_HDR_EPOLL_ITEM && h->type != CKPT_HDR_GHOST)
 		return fail(s, "%u FD records missing", s->fds_left);
+	if (!s->fds_left && s->locks_left && h->type != CKPT_HDR_FILE_LOCK)
+		return fail(s, "%u FILE_LOCK records missing", s->locks_left);
 	if (h->type != CKPT_HDR_PAGES && h->type != CKPT_HDR_VMA) {
 		if (s->vmas_left)
 			return fail(s, "%u VMA records missing", s->vmas_left);
@@ -308,20 +349,153 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 			return fail(s, "path_len %u", r->path_len);
 		if (check_len(s, h, sizeof(*r), r->path_len))
 			return -1;
-		if (check_str(s, (const char *)(r + 1), r->path_len, "path"))
-			return -1;
 		if (!r->kind || r->kind > CKPT_FILE_KIND_MAX)
 			return fail(s, "file kind %u", r->kind);
-		if (r->flags & ~CKPT_O_FLAGS)
-			return fail(s, "file flags %#x", r->flags);
+		if (r->flags & ~CKPT_O_FLAGS || r->__pad)
+			return fail(s, "file flags %#x pad %#x", r->flags,
+				    r->__pad);
+		if (r->path_len) {
+			if (check_str(s, (const char *)(r + 1), r->path_len,
+				      "path"))
+				return -1;
+			if (r->obj_ref)
+				return fail(s, "file with a path and an obj_ref");
+		} else if (check_ref(s, r->obj_ref, file_obj_type(r->kind),
+				     false, "obj_ref")) {
+			return -1;
+		}
 		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_PIPE: {
+		const struct ckpt_hdr_pipe *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->__pad || !r->size || r->size % s->page_size ||
+		    r->nr_bufs > r->size / s->page_size)
+			return fail(s, "pipe size %u nr_bufs %u pad %#x",
+				    r->size, r->nr_bufs, r->__pad);
+		s->bufs_left = r->nr_bufs;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_PIPE_BUF: {
+		const struct ckpt_hdr_pipe_buf *r = (const void *)h;
+
+		if (!s->bufs_left)
+			return fail(s, "PIPE_BUF record not announced by a PIPE");
+		s->bufs_left--;
+		if (!r->len || r->len > s->page_size || r->__pad)
+			return fail(s, "len %u pad %#x", r->len, r->__pad);
+		return check_len(s, h, sizeof(*r), r->len);
+	}
+	case CKPT_HDR_EVENTFD:
+	case CKPT_HDR_SIGNALFD:
+	case CKPT_HDR_TIMERFD: {
+		const struct ckpt_hdr_eventfd *r = (const void *)h;
+
+		if (check_len(s, h, size, 0))
+			return -1;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_MEMFD: {
+		const struct ckpt_hdr_memfd *r = (const void *)h;
+
+		if (r->name_len > CKPT_MEMFD_NAME_MAX)
+			return fail(s, "name_len %u", r->name_len);
+		if (check_len(s, h, sizeof(*r), r->name_len))
+			return -1;
+		if (check_str(s, (const char *)(r + 1), r->name_len, "name"))
+			return -1;
+		if (r->__pad || r->seals & ~CKPT_SEALS || r->mode & ~07777 ||
+		    r->nr_data > r->size)
+			return fail(s, "seals %#x mode %#o nr_data %u pad %#x",
+				    r->seals, r->mode, r->nr_data, r->__pad);
+		s->data_left = r->nr_data;
+		s->data_next = 0;
+		s->data_size = r->size;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_FILE_DATA: {
+		const struct ckpt_hdr_file_data *r = (const void *)h;
+
+		if (!s->data_left)
+			return fail(s, "FILE_DATA record not announced by a MEMFD or GHOST");
+		s->data_left--;
+		if (!r->len || r->len > CKPT_FILE_DATA_MAX || r->__pad ||
+		    r->offset < s->data_next || r->offset > s->data_size ||
+		    r->len > s->data_size - r->offset)
+			return fail(s, "data %llu+%u in %llu bytes after %llu",
+				    (unsigned long long)r->offset, r->len,
+				    (unsigned long long)s->data_size,
+				    (unsigned long long)s->data_next);
+		s->data_next = r->offset + r->len;
+		return check_len(s, h, sizeof(*r), r->len);
+	}
+	case CKPT_HDR_GHOST: {
+		const struct ckpt_hdr_ghost *r = (const void *)h;
+
+		if (r->dir_len > CKPT_PATH_MAX)
+			return fail(s, "dir_len %u", r->dir_len);
+		if (check_len(s, h, sizeof(*r), r->dir_len))
+			return -1;
+		if (check_str(s, (const char *)(r + 1), r->dir_len, "dir"))
+			return -1;
+		if (r->mode & ~07777 || r->nr_data > r->size)
+			return fail(s, "mode %#o nr_data %u", r->mode, r->nr_data);
+		s->data_left = r->nr_data;
+		s->data_next = 0;
+		s->data_size = r->size;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_EPOLL: {
+		const struct ckpt_hdr_epoll *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->nr_items > CKPT_EPOLL_ITEMS_MAX)
+			return fail(s, "nr_items %u", r->nr_items);
+		s->items_left = r->nr_items;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_EPOLL_ITEM: {
+		const struct ckpt_hdr_epoll_item *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (!s->items_left)
+			return fail(s, "EPOLL_ITEM record not announced by an EPOLL");
+		s->items_left--;
+		if (r->__pad || r->fd >= CKPT_FD_MAX)
+			return fail(s, "fd %u pad %#x", r->fd, r->__pad);
+		return check_ref(s, r->file_ref, CKPT_HDR_FILE, false,
+				 "file_ref");
+	}
+	case CKPT_HDR_FILE_LOCK: {
+		const struct ckpt_hdr_file_lock *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (s->fds_left || !s->locks_left)
+			return fail(s, "FILE_LOCK record not announced by a FILES");
+		s->locks_left--;
+		if (!r->kind || r->kind > CKPT_LOCK_OFD || !r->type ||
+		    r->type > CKPT_LOCK_WRITE || r->__pad || r->start > r->end)
+			return fail(s, "lock kind %u type %u range %llu-%llu",
+				    r->kind, r->type,
+				    (unsigned long long)r->start,
+				    (unsigned long long)r->end);
+		return check_ref(s, r->file_ref, CKPT_HDR_FILE, false,
+				 "file_ref");
 	}
 	case CKPT_HDR_FILES: {
 		const struct ckpt_hdr_files *r = (const void *)h;
 
 		if (check_len(s, h, sizeof(*r), 0))
 			return -1;
+		if (r->__pad)
+			return fail(s, "nonzero __pad");
 		s->fds_left = r->nr_fds;
+		s->locks_left = r->nr_locks;
 		s->last_fd = -1;
 		return define_obj(s, h, r->objref);
 	}

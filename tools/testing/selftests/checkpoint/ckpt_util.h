@@ -201,4 +201,25 @@ bool kmsg_splat(int fd, char *line, size_t size);
  */
 extern int ckpt_kmsg_fd;
 
+/*
+ * The last test of a program (fixtures run in the order they are
+ * defined, after the TESTs): nothing before made the kernel complain.
+ * Use after including ../kselftest_harness.h.
+ */
+#define CKPT_NO_SPLAT_TEST()						\
+	FIXTURE(kernel_log) {};						\
+	FIXTURE_SETUP(kernel_log) {}					\
+	FIXTURE_TEARDOWN(kernel_log) {}					\
+	TEST_F(kernel_log, no_splat)					\
+	{								\
+		char line[1024];					\
+									\
+		if (ckpt_kmsg_fd < 0)					\
+			SKIP(return, "cannot read /dev/kmsg");		\
+		EXPECT_FALSE(kmsg_splat(ckpt_kmsg_fd, line,		\
+					sizeof(line))) {		\
+			TH_LOG("kernel splat: %s", line);		\
+		}							\
+	}
+
 #endif /* CKPT_UTIL_H */

@@ -1,0 +1,1637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Open files of every kind across checkpoint, kill and restart: each
+ * test gives a process state that would differ if it were lost or
+ * reset, and the restored process checks it and reports through its
+ * exit status (and the file "report" of the test's directory).  Also:
+ * what cannot be saved is refused, and bad records of each kind are
+ * rejected by VERIFY and by restart alike.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+#include "ckpt_harness.h"
+
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ	1031
+#define F_GETPIPE_SZ	1032
+#endif
+
+/* ---- pipes ---- */
+
+/* fds of pipes_fn() */
+#define FD_BIG_R	10	/* a 256 KiB pipe holding BIG_LEN bytes */
+#define FD_BIG_W	11
+#define FD_NB_R		12	/* an O_NONBLOCK pipe holding "abc" */
+#define FD_NB_W		13
+#define FD_BIG_DUP	14	/* dup of FD_BIG_R */
+#define FD_EOF_R	15	/* read end only, holding "0123456789" */
+#define FD_EPIPE_W	16	/* write end only */
+#define BIG_SIZE	(256 * 1024)
+#define BIG_LEN		200000
+#define BIG_SEED	71
+
+/* pipe2(@flags) at fds @r and @w (either may be -1: that end is closed) */
+static int pipe_at(int r, int w, int flags)
+{
+	int p[2];
+
+	if (pipe2(p, flags))
+		return -1;
+	if ((r >= 0 && dup3(p[0], r, 0) != r) ||
+	    (w >= 0 && dup3(p[1], w, 0) != w))
+		return -1;
+	close(p[0]);
+	close(p[1]);
+	return 0;
+}
+
+static int write_all_fd(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int check_fl(int fd, int acc, int nonblock, int code)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_ACCMODE) != acc ||
+	    !!(fl & O_NONBLOCK) != nonblock)
+		return fail(code, "fd %d: flags %#x, want access %d%s", fd,
+			    fl, acc, nonblock ? " and O_NONBLOCK" : "");
+	return 0;
+}
+
+static ino_t ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* After the stop: every pipe has its data, flags, size and peers */
+static int pipes_check(void)
+{
+	static char big[BIG_LEN], got[BIG_LEN];
+	size_t off = 0;
+	char buf[16];
+	ssize_t n;
+
+	if (fcntl(FD_BIG_R, F_GETPIPE_SZ) != BIG_SIZE ||
+	    fcntl(FD_NB_W, F_GETPIPE_SZ) != 65536)
+		return fail(10, "pipe sizes %d and %d",
+			    fcntl(FD_BIG_R, F_GETPIPE_SZ),
+			    fcntl(FD_NB_W, F_GETPIPE_SZ));
+	if (check_fl(FD_BIG_R, O_RDONLY, 0, 11) ||
+	    check_fl(FD_BIG_W, O_WRONLY, 0, 11) ||
+	    check_fl(FD_NB_R, O_RDONLY, 1, 11) ||
+	    check_fl(FD_NB_W, O_WRONLY, 1, 11) ||
+	    check_fl(FD_EOF_R, O_RDONLY, 0, 11) ||
+	    check_fl(FD_EPIPE_W, O_WRONLY, 0, 11))
+		return 11;
+	if (!ino_of(FD_BIG_R) || ino_of(FD_BIG_R) != ino_of(FD_BIG_W) ||
+	    ino_of(FD_BIG_R) != ino_of(FD_BIG_DUP) ||
+	    ino_of(FD_NB_R) != ino_of(FD_NB_W) ||
+	    ino_of(FD_NB_R) == ino_of(FD_BIG_R))
+		return fail(12, "pipe ends are not paired as they were");
+	/* The dup shares the open file: its flags move with the original */
+	if (fcntl(FD_BIG_R, F_SETFL, O_NONBLOCK) ||
+	    check_fl(FD_BIG_DUP, O_RDONLY, 1, 13))
+		return 13;
+	/* All the data, in order, once: then the pipe is empty */
+	fill_pattern(big, sizeof(big), BIG_SEED);
+	while (off < BIG_LEN) {
+		n = read(FD_BIG_DUP, got + off, BIG_LEN - off);
+		if (n <= 0)
+			return fail(14, "read after %zu bytes: %zd (%m)", off, n);
+		off += n;
+	}
+	if (memcmp(big, got, BIG_LEN))
+		return fail(15, "the data of the big pipe differ");
+	if (read(FD_BIG_R, buf, 1) != -1 || errno != EAGAIN)
+		return fail(16, "the big pipe holds more than it did");
+	if (read(FD_NB_R, buf, sizeof(buf)) != 3 || memcmp(buf, "abc", 3) ||
+	    read(FD_NB_R, buf, 1) != -1 || errno != EAGAIN)
+		return fail(17, "the O_NONBLOCK pipe does not hold just abc");
+	/* Its writer is gone: data, then EOF */
+	if (read(FD_EOF_R, buf, sizeof(buf)) != 10 ||
+	    memcmp(buf, "0123456789", 10) || read(FD_EOF_R, buf, 1) != 0)
+		return fail(18, "the pipe without writer: data then EOF expected");
+	/* Its reader is gone */
+	if (write(FD_EPIPE_W, "x", 1) != -1 || errno != EPIPE)
+		return fail(19, "write to a pipe without reader: %m");
+	/* The ends still talk to each other */
+	if (write(FD_BIG_W, "ping", 4) != 4 || read(FD_BIG_R, buf, 4) != 4 ||
+	    memcmp(buf, "ping", 4))
+		return fail(20, "the big pipe no longer carries data");
+	return 0;
+}
+
+static int pipes_fn(void *arg)
+{
+	static char big[BIG_LEN];
+
+	(void)arg;
+	signal(SIGPIPE, SIG_IGN);
+	fill_pattern(big, sizeof(big), BIG_SEED);
+	if (pipe_at(FD_BIG_R, FD_BIG_W, 0) ||
+	    fcntl(FD_BIG_W, F_SETPIPE_SZ, BIG_SIZE) != BIG_SIZE ||
+	    write_all_fd(FD_BIG_W, big, BIG_LEN) ||
+	    dup2(FD_BIG_R, FD_BIG_DUP) != FD_BIG_DUP ||
+	    pipe_at(FD_NB_R, FD_NB_W, O_NONBLOCK) ||
+	    write(FD_NB_W, "abc", 3) != 3 ||
+	    pipe_at(FD_EOF_R, 50, 0) || write(50, "0123456789", 10) != 10 ||
+	    close(50) || pipe_at(51, FD_EPIPE_W, 0) || close(51))
+		return fail(1, "setting up the pipes: %m");
+
+	raise(SIGSTOP);
+
+	return pipes_check();
+}
+
+/* The data of every PIPE_BUF record of the image, in bytes */
+static size_t pipe_bytes(const struct ckpt_image *img)
+{
+	const struct ckpt_hdr_pipe_buf *b;
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; (b = ckpt_find(img, CKPT_HDR_PIPE_BUF, i)); i++)
+		n += b->len;
+	return n;
+}
+
+TEST_F_TIMEOUT(restart, pipes, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_pipe *p;
+
+	spawn_and_checkpoint(_metadata, &self->r, pipes_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(4, ckpt_count(img, CKPT_HDR_PIPE));
+	/* The dup is the same file: 5 pipe files, not 6 */
+	EXPECT_EQ(BIG_LEN + 3 + 10, pipe_bytes(img));
+	p = ckpt_find(img, CKPT_HDR_PIPE, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(BIG_SIZE, p->size);
+	EXPECT_EQ((BIG_LEN + PS - 1) / PS, p->nr_bufs);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* The checkpoint copies the data: the original reads it all too */
+TEST_F_TIMEOUT(restart, pipes_not_consumed, 120)
+{
+	int status;
+	char buf[128];
+
+	spawn_and_checkpoint(_metadata, &self->r, pipes_fn, NULL);
+	status = target_continue(self->r.orig);
+	self->r.orig = -1;
+	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0) {
+		TH_LOG("the original, run on, %s",
+		       describe(status, buf, sizeof(buf)));
+		show_report(_metadata);
+	}
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+#define FD_WAIT_R	10
+#define FD_WAIT_W	11
+
+/* Blocks in read(2) on an empty pipe it holds both ends of */
+static int pipe_wait_fn(void *arg)
+{
+	char buf[64];
+	ssize_t n;
+
+	(void)arg;
+	if (pipe_at(FD_WAIT_R, FD_WAIT_W, 0))
+		return fail(1, "pipe: %m");
+	if (write_file("reading", "1", 1))
+		return fail(2, "marker");
+	n = read(FD_WAIT_R, buf, sizeof(buf));
+	if (n != 5 || memcmp(buf, "hello", 5))
+		return fail(10, "read returned %zd (%m)", n);
+	return 0;
+}
+
+/* Stopped in read(2) on an empty pipe; the data comes after restart */
+TEST_F_TIMEOUT(restart, pipe_read_after_restart, 120)
+{
+	const struct ckpt_hdr_cpu *cpu;
+	char path[64], buf[128];
+	int status, fd;
+	double t0;
+
+	self->r.orig = target_spawn_running(pipe_wait_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	t0 = now_mono();
+	while (file_size("reading") < 1 || proc_state(self->r.orig) != 'S') {
+		ASSERT_GT(20.0, now_mono() - t0);
+		usleep(5000);
+	}
+	usleep(50000);
+	ASSERT_EQ(0, kill(self->r.orig, SIGSTOP));
+	ASSERT_EQ(self->r.orig, waitpid(self->r.orig, &status, WUNTRACED));
+	checkpoint_orig(_metadata, &self->r);
+	cpu = ckpt_find(parsed(_metadata, &self->r), CKPT_HDR_CPU, 0);
+	ASSERT_NE(NULL, cpu);
+	EXPECT_EQ(SYS_read, cpu->orig_ax);
+	EXPECT_EQ(-512, (long long)cpu->ax);	/* -ERESTARTSYS */
+	kill_and_restart(_metadata, &self->r, 0);
+
+	/* It goes on reading: it runs and does not return */
+	usleep(300000);
+	EXPECT_EQ(0, waitpid(self->r.pid, &status, WNOHANG)) {
+		TH_LOG("read() returned by itself: %s",
+		       describe(status, buf, sizeof(buf)));
+		show_report(_metadata);
+		self->r.pid = -1;
+		return;
+	}
+	EXPECT_EQ('S', proc_state(self->r.pid));
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self->r.pid, FD_WAIT_W);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open %s: %s", path, strerror(errno));
+	}
+	EXPECT_EQ(5, write(fd, "hello", 5));
+	close(fd);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+static int pipe_stop_fn(void *arg)
+{
+	(void)arg;
+	if (pipe_at(FD_WAIT_R, FD_WAIT_W, 0))
+		return fail(1, "pipe: %m");
+	raise(SIGSTOP);
+	return 0;
+}
+
+/* A pipe also open in the test process cannot come back as it is */
+TEST_F_TIMEOUT(restart, pipe_shared_outside_refused, 120)
+{
+	int fd, logfd, err;
+	void *img = NULL;
+	char log[LOG_SIZE], path[64];
+	size_t len;
+	ssize_t n;
+
+	self->r.orig = target_spawn(pipe_stop_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self->r.orig, FD_WAIT_R);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ASSERT_LE(0, logfd);
+	err = ckpt_capture(self->r.orig, CKPT_SINK_MEMFD, 0, logfd, &img,
+			   &len);
+	n = pread(logfd, log, sizeof(log) - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	close(logfd);
+	close(fd);
+	free(img);
+	EXPECT_EQ(EBUSY, err);
+	EXPECT_NE(NULL, strstr(log, "outside the checkpointed tasks")) {
+		TH_LOG("log: %s", log);
+	}
+}
+
+static int pipe_fork_fn(void *arg)
+{
+	pid_t pid;
+
+	(void)arg;
+	if (pipe_at(FD_WAIT_R, FD_WAIT_W, 0))
+		return fail(1, "pipe: %m");
+	/* A child shares the very same open files, and waits */
+	pid = fork();
+	if (pid < 0)
+		return fail(2, "fork: %m");
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	raise(SIGSTOP);
+	kill(pid, SIGKILL);
+	return 0;
+}
+
+/* An end shared with another process through an inherited fd too */
+TEST_F_TIMEOUT(restart, pipe_inherited_outside_refused, 120)
+{
+	struct rst *r = &self->r;
+	int logfd, err;
+	void *img = NULL;
+	size_t len;
+	ssize_t n;
+
+	r->orig = target_spawn(pipe_fork_fn, NULL);
+	ASSERT_GT(r->orig, 0);
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ASSERT_LE(0, logfd);
+	err = ckpt_capture(r->orig, CKPT_SINK_MEMFD, 0, logfd, &img, &len);
+	n = pread(logfd, r->log, sizeof(r->log) - 1, 0);
+	r->log[n > 0 ? n : 0] = '\0';
+	close(logfd);
+	free(img);
+	EXPECT_EQ(EBUSY, err);
+	EXPECT_NE(NULL, strstr(r->log, "shared with another process")) {
+		TH_LOG("log: %s", r->log);
+	}
+}
+
+/* ---- eventfd, signalfd, timerfd ---- */
+
+#define FD_EFD		20	/* eventfd, count 7, O_NONBLOCK */
+#define FD_EFD_SEM	21	/* eventfd, count 3, EFD_SEMAPHORE */
+#define FD_SFD		22	/* signalfd for SIGUSR1 and SIGUSR2 */
+#define FD_TFD		23	/* timerfd, 1.5 s left */
+#define FD_TFD_DONE	24	/* expired timerfd, 1 expiration unread */
+#define FD_TFD_ABS	25	/* periodic CLOCK_REALTIME, absolute */
+#define TFD_SECS	1.5
+
+/* @name in the test's directory, in a static buffer */
+static const char *g_dir_path(const char *name)
+{
+	static char path[PATH_MAX + 16];
+
+	path_of(path, sizeof(path), name);
+	return path;
+}
+
+static int move_fd(int fd, int to)
+{
+	if (fd < 0 || dup2(fd, to) != to)
+		return -1;
+	return close(fd);
+}
+
+/* /proc/self/fdinfo/@fd, in @buf */
+static int fdinfo_all(int fd, char *buf, size_t size)
+{
+	char path[64];
+	int ifd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	ifd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0)
+		return -1;
+	n = read(ifd, buf, size - 1);
+	close(ifd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The value of the line "@key\t..." of /proc/self/fdinfo/@fd */
+static int fdinfo_value(int fd, const char *key, char *val, size_t size)
+{
+	char buf[2048], *p, *e;
+
+	if (fdinfo_all(fd, buf, sizeof(buf)))
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n'), p += !!p) {
+		if (strncmp(p, key, strlen(key)) || p[strlen(key)] != ':')
+			continue;
+		p += strlen(key) + 1;
+		p += strspn(p, " \t");
+		e = strchr(p, '\n');
+		if (e)
+			*e = '\0';
+		snprintf(val, size, "%s", p);
+		return 0;
+	}
+	return -1;
+}
+
+static double ts_secs(const struct timespec *ts)
+{
+	return ts->tv_sec + ts->tv_nsec / 1e9;
+}
+
+static int anon_check(void)
+{
+	struct signalfd_siginfo si;
+	struct itimerspec its;
+	double left, t0, t1;
+	char val[64];
+	uint64_t v;
+
+	/* eventfd: the count, the flags, semaphore mode */
+	if (check_fl(FD_EFD, O_RDWR, 1, 10) || check_fl(FD_EFD_SEM, O_RDWR, 0, 10))
+		return 10;
+	if (read(FD_EFD, &v, 8) != 8 || v != 7)
+		return fail(11, "eventfd count %llu, not 7", (unsigned long long)v);
+	if (read(FD_EFD, &v, 8) != -1 || errno != EAGAIN)
+		return fail(12, "eventfd not empty after a read");
+	if (fcntl(FD_EFD_SEM, F_SETFL, O_NONBLOCK) ||
+	    read(FD_EFD_SEM, &v, 8) != 8 || v != 1 ||
+	    read(FD_EFD_SEM, &v, 8) != 8 || v != 1 ||
+	    read(FD_EFD_SEM, &v, 8) != 8 || v != 1 ||
+	    read(FD_EFD_SEM, &v, 8) != -1 || errno != EAGAIN)
+		return fail(13, "semaphore eventfd does not count down from 3");
+	v = 5;
+	if (write(FD_EFD, &v, 8) != 8 || read(FD_EFD, &v, 8) != 8 || v != 5)
+		return fail(14, "eventfd no longer counts");
+
+	/* signalfd: its mask, and it reads a signal */
+	if (fdinfo_value(FD_SFD, "sigmask", val, sizeof(val)) ||
+	    strcmp(val, "0000000000000a00"))
+		return fail(15, "signalfd mask %s, not 0000000000000a00", val);
+	if (check_fl(FD_SFD, O_RDWR, 0, 16))
+		return 16;
+	raise(SIGUSR2);
+	if (read(FD_SFD, &si, sizeof(si)) != sizeof(si) ||
+	    si.ssi_signo != SIGUSR2)
+		return fail(17, "signalfd did not read SIGUSR2: %m");
+
+	/* timerfd: armed, with the time it had left, and it fires then */
+	if (fdinfo_value(FD_TFD, "clockid", val, sizeof(val)) || strcmp(val, "1"))
+		return fail(18, "timerfd clock %s, not 1", val);
+	if (timerfd_gettime(FD_TFD, &its))
+		return fail(19, "timerfd_gettime: %m");
+	left = ts_secs(&its.it_value);
+	if (left <= 1.0 || left > TFD_SECS || ts_secs(&its.it_interval))
+		return fail(20, "timerfd: %.3f s left (interval %.3f), want 1.0-1.5",
+			    left, ts_secs(&its.it_interval));
+	t0 = now_mono();
+	if (read(FD_TFD, &v, 8) != 8 || v != 1)
+		return fail(21, "timerfd read %llu", (unsigned long long)v);
+	t1 = now_mono();
+	if (t1 - t0 < left - 0.05 || t1 - t0 > left + 0.5)
+		return fail(22, "timerfd fired after %.3f s, %.3f s were left",
+			    t1 - t0, left);
+	/* The expired one: disarmed, one expiration to read */
+	if (timerfd_gettime(FD_TFD_DONE, &its) || ts_secs(&its.it_value))
+		return fail(23, "expired timerfd is armed again");
+	if (check_fl(FD_TFD_DONE, O_RDWR, 1, 24))
+		return 24;
+	if (read(FD_TFD_DONE, &v, 8) != 8 || v != 1 ||
+	    read(FD_TFD_DONE, &v, 8) != -1 || errno != EAGAIN)
+		return fail(25, "expired timerfd: 1 expiration expected");
+	/* Absolute, periodic: same period, settime flags kept */
+	if (timerfd_gettime(FD_TFD_ABS, &its) ||
+	    ts_secs(&its.it_interval) != 1000.0 ||
+	    ts_secs(&its.it_value) <= 0 || ts_secs(&its.it_value) > 3600)
+		return fail(26, "absolute timerfd: %.3f s left, interval %.3f",
+			    ts_secs(&its.it_value), ts_secs(&its.it_interval));
+	if (fdinfo_value(FD_TFD_ABS, "settime flags", val, sizeof(val)) ||
+	    strcmp(val, "03"))
+		return fail(27, "absolute timerfd: settime flags %s, not 03",
+			    val);
+	return 0;
+}
+
+static int anon_fn(void *arg)
+{
+	struct itimerspec its = {};
+	struct timespec now;
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    move_fd(eventfd(7, EFD_NONBLOCK), FD_EFD) ||
+	    move_fd(eventfd(3, EFD_SEMAPHORE), FD_EFD_SEM) ||
+	    move_fd(signalfd(-1, &set, 0), FD_SFD) ||
+	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TFD) ||
+	    move_fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), FD_TFD_DONE) ||
+	    move_fd(timerfd_create(CLOCK_REALTIME, 0), FD_TFD_ABS))
+		return fail(1, "making the fds: %m");
+	its.it_value.tv_nsec = 1000000;
+	if (timerfd_settime(FD_TFD_DONE, 0, &its, NULL))
+		return fail(2, "timerfd_settime: %m");
+	clock_gettime(CLOCK_REALTIME, &now);
+	its.it_value.tv_sec = now.tv_sec + 1800;
+	its.it_value.tv_nsec = 0;
+	its.it_interval.tv_sec = 1000;
+	if (timerfd_settime(FD_TFD_ABS, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+			    &its, NULL))
+		return fail(3, "timerfd_settime abs: %m");
+	usleep(20000);	/* FD_TFD_DONE expires */
+	its.it_value.tv_sec = 1;
+	its.it_value.tv_nsec = 500000000;
+	its.it_interval.tv_sec = 0;
+	if (timerfd_settime(FD_TFD, 0, &its, NULL))
+		return fail(4, "timerfd_settime: %m");
+
+	raise(SIGSTOP);
+
+	return anon_check();
+}
+
+TEST_F_TIMEOUT(restart, eventfd_signalfd_timerfd, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_eventfd *e;
+
+	spawn_and_checkpoint(_metadata, &self->r, anon_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(2, ckpt_count(img, CKPT_HDR_EVENTFD));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGNALFD));
+	EXPECT_EQ(3, ckpt_count(img, CKPT_HDR_TIMERFD));
+	e = ckpt_find(img, CKPT_HDR_EVENTFD, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(7, e->count);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* The original still has its counts and timers after a checkpoint */
+TEST_F_TIMEOUT(restart, eventfd_signalfd_timerfd_original, 120)
+{
+	char buf[128];
+	int status;
+
+	spawn_and_checkpoint(_metadata, &self->r, anon_fn, NULL);
+	status = target_continue(self->r.orig);
+	self->r.orig = -1;
+	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0) {
+		TH_LOG("the original, run on, %s",
+		       describe(status, buf, sizeof(buf)));
+		show_report(_metadata);
+	}
+}
+
+/* ---- file locks ---- */
+
+#define FD_FLOCK	30	/* "lockA", flock(LOCK_EX) */
+#define FD_POSIX	31	/* "lockB", F_WRLCK 10-19, F_RDLCK 100-199 */
+#define FD_OFD		32	/* "lockC", OFD F_WRLCK on byte 0 */
+
+static int lock_range(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock fl = {
+		.l_type = type, .l_whence = SEEK_SET,
+		.l_start = start, .l_len = len,
+	};
+
+	return fcntl(fd, cmd, &fl);
+}
+
+static int locks_fn(void *arg)
+{
+	char path[PATH_MAX + 16];
+
+	(void)arg;
+	path_of(path, sizeof(path), "lockA");
+	if (move_fd(open(path, O_RDWR), FD_FLOCK) || flock(FD_FLOCK, LOCK_EX))
+		return fail(1, "flock: %m");
+	path_of(path, sizeof(path), "lockB");
+	if (move_fd(open(path, O_RDWR), FD_POSIX) ||
+	    lock_range(FD_POSIX, F_SETLK, F_WRLCK, 10, 10) ||
+	    lock_range(FD_POSIX, F_SETLK, F_RDLCK, 100, 100))
+		return fail(2, "F_SETLK: %m");
+	path_of(path, sizeof(path), "lockC");
+	if (move_fd(open(path, O_RDWR), FD_OFD) ||
+	    lock_range(FD_OFD, F_OFD_SETLK, F_WRLCK, 0, 1))
+		return fail(3, "F_OFD_SETLK: %m");
+
+	raise(SIGSTOP);		/* checkpoint */
+	raise(SIGSTOP);		/* the test looks at the locks */
+
+	if (flock(FD_FLOCK, LOCK_UN) || lock_range(FD_POSIX, F_SETLK, F_UNLCK, 0, 0))
+		return fail(10, "unlock: %m");
+	return 0;
+}
+
+/* What F_GETLK (or F_OFD_GETLK) says of a write lock on @start, @len */
+static short lock_seen(const char *name, int cmd, off_t start, off_t len,
+		       pid_t *pid)
+{
+	char path[PATH_MAX + 16];
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET,
+		.l_start = start, .l_len = len,
+	};
+	int fd;
+
+	path_of(path, sizeof(path), name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fcntl(fd, cmd, &fl))
+		fl.l_type = -1;
+	if (fd >= 0)
+		close(fd);
+	*pid = fl.l_pid;
+	return fl.l_type;
+}
+
+static bool flock_held(const char *name)
+{
+	char path[PATH_MAX + 16];
+	bool held;
+	int fd;
+
+	path_of(path, sizeof(path), name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+static void make_lock_files(struct __test_metadata *_metadata)
+{
+	ASSERT_EQ(0, write_file("lockA", "a", 1));
+	ASSERT_EQ(0, write_pages("lockB", 1, 5));
+	ASSERT_EQ(0, write_file("lockC", "c", 1));
+}
+
+TEST_F_TIMEOUT(restart, file_locks, 120)
+{
+	struct rst *r = &self->r;
+	int status;
+	pid_t pid;
+
+	make_lock_files(_metadata);
+	spawn_and_checkpoint(_metadata, r, locks_fn, NULL);
+	EXPECT_EQ(4, ckpt_count(parsed(_metadata, r), CKPT_HDR_FILE_LOCK));
+	kill_and_restart(_metadata, r, 0);
+	ASSERT_EQ(r->pid, waitpid(r->pid, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status)) {
+		show_report(_metadata);
+		r->pid = -1;
+	}
+
+	/* Another process sees every lock, held by the restored one */
+	EXPECT_TRUE(flock_held("lockA"));
+	EXPECT_EQ(F_WRLCK, lock_seen("lockB", F_GETLK, 10, 10, &pid));
+	EXPECT_EQ(r->pid, pid);
+	EXPECT_EQ(F_WRLCK, lock_seen("lockB", F_GETLK, 5, 6, &pid));
+	EXPECT_EQ(F_UNLCK, lock_seen("lockB", F_GETLK, 20, 80, &pid));
+	EXPECT_EQ(F_RDLCK, lock_seen("lockB", F_GETLK, 150, 1, &pid));
+	EXPECT_EQ(r->pid, pid);
+	EXPECT_EQ(F_UNLCK, lock_seen("lockB", F_GETLK, 200, 0, &pid));
+	EXPECT_EQ(F_WRLCK, lock_seen("lockC", F_OFD_GETLK, 0, 1, &pid));
+	EXPECT_EQ(F_UNLCK, lock_seen("lockC", F_OFD_GETLK, 1, 1, &pid));
+
+	ASSERT_EQ(0, kill(r->pid, SIGCONT));
+	expect_exit(_metadata, r, 0);
+	EXPECT_FALSE(flock_held("lockA"));
+	EXPECT_EQ(F_UNLCK, lock_seen("lockC", F_OFD_GETLK, 0, 1, &pid));
+}
+
+/* The original still holds its locks: the restart fails, cleanly */
+TEST_F_TIMEOUT(restart, file_locks_held_eagain, 120)
+{
+	struct rst *r = &self->r;
+	char log[LOG_SIZE];
+	pid_t pid;
+
+	make_lock_files(_metadata);
+	spawn_and_checkpoint(_metadata, r, locks_fn, NULL);
+	pid = restart_img(r->img, r->len, 0, log, sizeof(log));
+	if (pid > 0)
+		target_kill(pid);
+	EXPECT_EQ(-EAGAIN, pid) {
+		TH_LOG("restart: %s; log:\n%s",
+		       pid > 0 ? "a process" : strerror(-pid), log);
+	}
+	EXPECT_NE(NULL, strstr(log, "held by another process")) {
+		TH_LOG("log:\n%s", log);
+	}
+	EXPECT_TRUE(flock_held("lockA"));
+}
+
+/* ---- memfd ---- */
+
+#define FD_MEMFD	40	/* "ckpt-test": 2 MiB, sparse, sealed */
+#define FD_MEMFD_RO	41	/* the same memfd, reopened read-only */
+#define FD_MEMFD_NOEXEC	42	/* MFD_NOEXEC_SEAL */
+#define MEMFD_SIZE	BIT(21)
+#define MEMFD_FAR	BIT(20)
+#define MEMFD_POS	(PS + 17)
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL	0x0008U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC	0x0020
+#endif
+
+static char *g_memfd_map;
+
+static int memfd_check(void)
+{
+	static char want[3 * PS], got[3 * PS];
+	char link[256], path[64];
+	struct stat st;
+	ssize_t n;
+	int seals;
+
+	if (fstat(FD_MEMFD, &st) || st.st_size != MEMFD_SIZE)
+		return fail(10, "memfd size %lld", (long long)st.st_size);
+	seals = fcntl(FD_MEMFD, F_GET_SEALS);
+	if (seals != (F_SEAL_SHRINK | F_SEAL_GROW))
+		return fail(11, "memfd seals %#x", seals);
+	if (lseek(FD_MEMFD, 0, SEEK_CUR) != MEMFD_POS)
+		return fail(12, "memfd offset %lld",
+			    (long long)lseek(FD_MEMFD, 0, SEEK_CUR));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", FD_MEMFD);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (strcmp(link, "/memfd:ckpt-test (deleted)"))
+		return fail(13, "memfd is %s", link);
+	fill_pattern(want, sizeof(want), 41);
+	want[0] = 'M';
+	if (pread(FD_MEMFD, got, sizeof(got), 0) != sizeof(got) ||
+	    memcmp(got, want, sizeof(got)))
+		return fail(14, "memfd contents at 0");
+	fill_pattern(want, PS, 42);
+	if (pread(FD_MEMFD, got, PS, MEMFD_FAR) != PS || memcmp(got, want, PS))
+		return fail(15, "memfd contents at 1 MiB");
+	memset(want, 0, PS);
+	if (pread(FD_MEMFD, got, PS, MEMFD_FAR / 2) != PS ||
+	    memcmp(got, want, PS))
+		return fail(16, "memfd hole is not zero");
+	if (ino_of(FD_MEMFD) != ino_of(FD_MEMFD_RO) ||
+	    check_fl(FD_MEMFD_RO, O_RDONLY, 0, 17))
+		return fail(17, "the reopened memfd is another file");
+	/* The mapping is of the memfd itself */
+	if (g_memfd_map[0] != 'M')
+		return fail(18, "mapping: %c", g_memfd_map[0]);
+	g_memfd_map[1] = 'Q';
+	if (pread(FD_MEMFD_RO, got, 2, 0) != 2 || got[1] != 'Q')
+		return fail(19, "the mapping does not share the memfd");
+	if (ftruncate(FD_MEMFD, 2 * MEMFD_SIZE) != -1 || errno != EPERM)
+		return fail(20, "F_SEAL_GROW lost");
+	seals = fcntl(FD_MEMFD_NOEXEC, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_EXEC) || seals & F_SEAL_SEAL)
+		return fail(21, "noexec memfd seals %#x", seals);
+	if (fstat(FD_MEMFD_NOEXEC, &st) || (st.st_mode & 0777) != 0666)
+		return fail(22, "noexec memfd mode %#o", st.st_mode & 0777);
+	return 0;
+}
+
+static int memfd_fn(void *arg)
+{
+	static char buf[3 * PS];
+	char path[64];
+
+	(void)arg;
+	fill_pattern(buf, sizeof(buf), 41);
+	if (move_fd(memfd_create("ckpt-test", MFD_ALLOW_SEALING), FD_MEMFD) ||
+	    pwrite(FD_MEMFD, buf, sizeof(buf), 0) != sizeof(buf))
+		return fail(1, "memfd: %m");
+	fill_pattern(buf, PS, 42);
+	if (pwrite(FD_MEMFD, buf, PS, MEMFD_FAR) != PS ||
+	    ftruncate(FD_MEMFD, MEMFD_SIZE) ||
+	    fcntl(FD_MEMFD, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) ||
+	    lseek(FD_MEMFD, MEMFD_POS, SEEK_SET) != MEMFD_POS)
+		return fail(2, "memfd: %m");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", FD_MEMFD);
+	if (move_fd(open(path, O_RDONLY), FD_MEMFD_RO))
+		return fail(3, "reopen: %m");
+	g_memfd_map = mmap(NULL, 2 * PS, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   FD_MEMFD, 0);
+	if (g_memfd_map == MAP_FAILED)
+		return fail(4, "mmap: %m");
+	g_memfd_map[0] = 'M';
+	if (move_fd(memfd_create("noexec", MFD_NOEXEC_SEAL), FD_MEMFD_NOEXEC))
+		return fail(5, "memfd noexec: %m");
+
+	raise(SIGSTOP);
+
+	return memfd_check();
+}
+
+TEST_F_TIMEOUT(restart, memfd, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_memfd *m;
+	const struct ckpt_hdr_file_data *d;
+	size_t bytes = 0;
+	unsigned int i;
+
+	spawn_and_checkpoint(_metadata, &self->r, memfd_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(2, ckpt_count(img, CKPT_HDR_MEMFD));
+	m = ckpt_find(img, CKPT_HDR_MEMFD, 0);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(MEMFD_SIZE, m->size);
+	EXPECT_EQ(F_SEAL_SHRINK | F_SEAL_GROW, m->seals);
+	for (i = 0; (d = ckpt_find(img, CKPT_HDR_FILE_DATA, i)); i++)
+		bytes += d->len;
+	/* Only what was written: the hole is not in the image */
+	EXPECT_EQ(4 * PS, bytes);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* ---- epoll ---- */
+
+#define FD_EP		50	/* epoll: FD_EP_PIPE_R, FD_EP_EFD, FD_EP_GONE */
+#define FD_EP_PIPE_R	51	/* a pipe with data: ready */
+#define FD_EP_PIPE_W	52
+#define FD_EP_EFD	53	/* an eventfd with count 0: not ready */
+#define FD_EP_INNER	54	/* an epoll watching FD_EP_PIPE_W, nested */
+#define FD_EP_GONE	60	/* added, then closed: its dup 61 lives on */
+
+static int epoll_add(int ep, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static uint64_t ev_data_sum(const struct epoll_event *ev, int n)
+{
+	uint64_t sum = 0;
+
+	while (n-- > 0)
+		sum += ev[n].data.u64;
+	return sum;
+}
+
+static int epoll_check(void)
+{
+	struct epoll_event ev[8];
+	uint64_t one = 1;
+	char text[2048];
+	const char *p;
+	int n;
+
+	if (check_fl(FD_EP, O_RDWR, 1, 10))
+		return 10;
+	/* The pipe (data) and the inner epoll (writable pipe) are ready */
+	n = epoll_wait(FD_EP, ev, 8, 0);
+	if (n != 2 || ev_data_sum(ev, n) != 0x1111 + 0x5555)
+		return fail(11, "epoll_wait: %d events, data sum %#llx", n,
+			    (unsigned long long)ev_data_sum(ev, n));
+	/* The eventfd item is there, with its data, and wakes it */
+	if (write(FD_EP_EFD, &one, 8) != 8)
+		return fail(12, "eventfd write: %m");
+	n = epoll_wait(FD_EP, ev, 8, 1000);
+	if (n != 3 || ev_data_sum(ev, n) != 0x1111 + 0x2222 + 0x5555)
+		return fail(13, "epoll_wait: %d events, data sum %#llx", n,
+			    (unsigned long long)ev_data_sum(ev, n));
+	/* The same fds in the interest list, as fdinfo shows them */
+	if (fdinfo_all(FD_EP, text, sizeof(text)))
+		return fail(15, "fdinfo of the epoll: %m");
+	for (n = 0, p = text; (p = strstr(p, "tfd:")); p++)
+		n++;
+	if (n != 4 || !strstr(text, "tfd:       51 events:") ||
+	    !strstr(text, "tfd:       60 events:"))
+		return fail(15, "fdinfo of the epoll: %s", text);
+	/* An item of a closed fd still refers to its file (dup at 61) */
+	if (epoll_ctl(FD_EP, EPOLL_CTL_DEL, FD_EP_GONE, NULL) != -1 ||
+	    errno != EBADF)
+		return fail(16, "closed fd %d is back", FD_EP_GONE);
+	/* The nested epoll sees the pipe's write end as writable */
+	n = epoll_wait(FD_EP_INNER, ev, 8, 0);
+	if (n != 1 || ev[0].data.u64 != 0x4444 || !(ev[0].events & EPOLLOUT))
+		return fail(17, "inner epoll_wait: %d", n);
+	return 0;
+}
+
+static int epoll_fn(void *arg)
+{
+	int p[2];
+
+	(void)arg;
+	if (move_fd(epoll_create1(0), FD_EP) ||
+	    fcntl(FD_EP, F_SETFL, O_NONBLOCK) ||
+	    pipe(p) || move_fd(p[0], FD_EP_PIPE_R) ||
+	    move_fd(p[1], FD_EP_PIPE_W) ||
+	    write(FD_EP_PIPE_W, "x", 1) != 1 ||
+	    move_fd(eventfd(0, EFD_NONBLOCK), FD_EP_EFD) ||
+	    move_fd(eventfd(0, 0), FD_EP_GONE) ||
+	    dup2(FD_EP_GONE, FD_EP_GONE + 1) != FD_EP_GONE + 1 ||
+	    move_fd(epoll_create1(EPOLL_CLOEXEC), FD_EP_INNER))
+		return fail(1, "making the fds: %m");
+	if (epoll_add(FD_EP, FD_EP_PIPE_R, EPOLLIN, 0x1111) ||
+	    epoll_add(FD_EP, FD_EP_EFD, EPOLLIN | EPOLLET, 0x2222) ||
+	    epoll_add(FD_EP, FD_EP_GONE, EPOLLIN, 0x3333) ||
+	    epoll_add(FD_EP_INNER, FD_EP_PIPE_W, EPOLLOUT, 0x4444) ||
+	    epoll_add(FD_EP, FD_EP_INNER, EPOLLIN, 0x5555) ||
+	    close(FD_EP_GONE))
+		return fail(2, "epoll_ctl: %m");
+
+	raise(SIGSTOP);
+
+	return epoll_check();
+}
+
+TEST_F_TIMEOUT(restart, epoll, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_epoll *e;
+
+	spawn_and_checkpoint(_metadata, &self->r, epoll_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(2, ckpt_count(img, CKPT_HDR_EPOLL));
+	EXPECT_EQ(5, ckpt_count(img, CKPT_HDR_EPOLL_ITEM));
+	/* The inner one comes first: the outer one watches it */
+	e = ckpt_find(img, CKPT_HDR_EPOLL, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(1, e->nr_items);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* ---- directories, memory devices, chroot ---- */
+
+#define FD_DIR		70	/* "d", half read with getdents64() */
+#define FD_FULL		71	/* /dev/full */
+#define FD_DEVZERO		72	/* /dev/zero */
+#define FD_URANDOM	73	/* /dev/urandom */
+#define FD_RANDOM	74	/* /dev/random */
+#define DIR_FILES	30
+
+/* Read entries of @fd with a small buffer until @max are seen */
+static int read_entries(int fd, char names[][16], int n, int max)
+{
+	char buf[256];
+	long len, off;
+
+	while (n < max) {
+		len = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+		if (len <= 0)
+			break;
+		for (off = 0; off < len; ) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(buf + off);
+
+			if (n < DIR_FILES + 2)
+				snprintf(names[n], 16, "%s", de->name);
+			n++;
+			off += de->reclen;
+		}
+	}
+	return n;
+}
+
+static int dirs_fn(void *arg)
+{
+	static char names[DIR_FILES + 8][16];
+	struct stat root, want;
+	char path[PATH_MAX + 16], buf[64];
+	int n, i, j;
+
+	(void)arg;
+	path_of(path, sizeof(path), "d");
+	if (move_fd(open(path, O_RDONLY | O_DIRECTORY), FD_DIR) ||
+	    move_fd(open("/dev/full", O_WRONLY), FD_FULL) ||
+	    move_fd(open("/dev/zero", O_RDONLY), FD_DEVZERO) ||
+	    move_fd(open("/dev/urandom", O_RDONLY), FD_URANDOM) ||
+	    move_fd(open("/dev/random", O_RDONLY | O_NONBLOCK), FD_RANDOM))
+		return fail(1, "open: %m");
+	n = read_entries(FD_DIR, names, 0, 10);
+	if (n < 10 || n > DIR_FILES)
+		return fail(2, "getdents64 before: %d entries", n);
+	if (stat(g_dir, &want) || chroot(g_dir) || chdir("/d"))
+		return fail(3, "chroot: %m");
+
+	raise(SIGSTOP);
+
+	/* The rest of the directory, and nothing twice */
+	n = read_entries(FD_DIR, names, n, DIR_FILES + 8);
+	if (n != DIR_FILES + 2)
+		return fail(10, "%d entries in all, want %d", n, DIR_FILES + 2);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (!strcmp(names[i], names[j]))
+				return fail(11, "%s read twice", names[i]);
+	/* The devices */
+	if (write(FD_FULL, "x", 1) != -1 || errno != ENOSPC)
+		return fail(12, "/dev/full: %m");
+	memset(buf, 1, sizeof(buf));
+	if (read(FD_DEVZERO, buf, sizeof(buf)) != sizeof(buf) || buf[0] ||
+	    buf[63])
+		return fail(13, "/dev/zero");
+	if (read(FD_URANDOM, buf, 16) != 16)
+		return fail(14, "/dev/urandom: %m");
+	if (check_fl(FD_RANDOM, O_RDONLY, 1, 15))
+		return 15;
+	/* The root and working directory */
+	if (stat("/", &root) || root.st_ino != want.st_ino ||
+	    root.st_dev != want.st_dev)
+		return fail(16, "the root is not the chroot");
+	if (!getcwd(buf, sizeof(buf)) || strcmp(buf, "/d"))
+		return fail(17, "cwd %s, not /d", buf);
+	if (access("/d/f07", F_OK))
+		return fail(18, "/d/f07 in the chroot: %m");
+	return 0;
+}
+
+TEST_F_TIMEOUT(restart, dirs_devices_chroot, 120)
+{
+	char name[32];
+	int i;
+
+	ASSERT_EQ(0, mkdir(g_dir_path("d"), 0755));
+	for (i = 0; i < DIR_FILES; i++) {
+		snprintf(name, sizeof(name), "d/f%02d", i);
+		ASSERT_EQ(0, write_file(name, "x", 1));
+	}
+	cycle(_metadata, &self->r, dirs_fn, NULL);
+}
+
+/* ---- unlinked files ---- */
+
+#define FD_GHOST	80	/* "ghost", unlinked, offset 100 */
+#define FD_GHOST_RO	81	/* the same file, read-only */
+#define GHOST_SIZE	(1536UL * 1024)
+#define GHOST_FAR	BIT(20)
+
+static char *g_ghost_map;
+
+static int ghost_check(void)
+{
+	static char want[2 * PS], got[2 * PS];
+	char link[PATH_MAX + 32], path[64], start[PATH_MAX + 8];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(FD_GHOST, &st) || st.st_nlink || st.st_size != GHOST_SIZE ||
+	    (st.st_mode & 07777) != 0640)
+		return fail(10, "unlinked file: nlink %lu size %lld mode %#o",
+			    (unsigned long)st.st_nlink, (long long)st.st_size,
+			    st.st_mode & 07777);
+	if (lseek(FD_GHOST, 0, SEEK_CUR) != 100 ||
+	    check_fl(FD_GHOST_RO, O_RDONLY, 0, 11) ||
+	    ino_of(FD_GHOST) != ino_of(FD_GHOST_RO))
+		return fail(11, "unlinked file: offset or sharing");
+	fill_pattern(want, sizeof(want), 81);
+	want[5] = 'G';
+	if (pread(FD_GHOST_RO, got, sizeof(got), 0) != sizeof(got) ||
+	    memcmp(got, want, sizeof(got)))
+		return fail(12, "unlinked file: contents at 0");
+	fill_pattern(want, PS, 82);
+	if (pread(FD_GHOST, got, PS, GHOST_FAR) != PS || memcmp(got, want, PS))
+		return fail(13, "unlinked file: contents at 1 MiB");
+	g_ghost_map[6] = 'H';
+	if (pread(FD_GHOST_RO, got, 8, 0) != 8 || got[6] != 'H')
+		return fail(14, "the mapping does not share the file");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", FD_GHOST);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	snprintf(start, sizeof(start), "%s/", g_dir);
+	if (strncmp(link, start, strlen(start)) || !strstr(link, " (deleted)"))
+		return fail(15, "unlinked file is %s", link);
+	return 0;
+}
+
+static int ghost_fn(void *arg)
+{
+	static char buf[2 * PS];
+	char path[PATH_MAX + 16];
+
+	(void)arg;
+	path_of(path, sizeof(path), "ghost");
+	fill_pattern(buf, sizeof(buf), 81);
+	if (move_fd(open(path, O_RDWR | O_CREAT | O_EXCL, 0600), FD_GHOST) ||
+	    pwrite(FD_GHOST, buf, sizeof(buf), 0) != sizeof(buf))
+		return fail(1, "ghost: %m");
+	fill_pattern(buf, PS, 82);
+	if (pwrite(FD_GHOST, buf, PS, GHOST_FAR) != PS ||
+	    ftruncate(FD_GHOST, GHOST_SIZE) || fchmod(FD_GHOST, 0640) ||
+	    lseek(FD_GHOST, 100, SEEK_SET) != 100 ||
+	    move_fd(open(path, O_RDONLY), FD_GHOST_RO))
+		return fail(2, "ghost: %m");
+	g_ghost_map = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   FD_GHOST, 0);
+	if (g_ghost_map == MAP_FAILED)
+		return fail(3, "mmap: %m");
+	g_ghost_map[5] = 'G';
+	if (unlink(path))
+		return fail(4, "unlink: %m");
+
+	raise(SIGSTOP);
+
+	return ghost_check();
+}
+
+TEST_F_TIMEOUT(restart, unlinked_file, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_file_data *d;
+	const struct ckpt_hdr_ghost *g;
+	size_t bytes = 0;
+	unsigned int i;
+
+	spawn_and_checkpoint(_metadata, &self->r, ghost_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_GHOST));
+	g = ckpt_find(img, CKPT_HDR_GHOST, 0);
+	ASSERT_NE(NULL, g);
+	EXPECT_EQ(GHOST_SIZE, g->size);
+	EXPECT_EQ(0640, g->mode);
+	EXPECT_STREQ(g_dir, (const char *)(g + 1));
+	for (i = 0; (d = ckpt_find(img, CKPT_HDR_FILE_DATA, i)); i++)
+		bytes += d->len;
+	EXPECT_EQ(3 * PS, bytes);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+static int ghost_wronly_fn(void *arg)
+{
+	char path[PATH_MAX + 16];
+
+	(void)arg;
+	path_of(path, sizeof(path), "ghost-wo");
+	if (move_fd(open(path, O_WRONLY | O_CREAT, 0600), FD_GHOST) ||
+	    unlink(path))
+		return fail(1, "ghost: %m");
+	raise(SIGSTOP);
+	return 0;
+}
+
+/* Its contents cannot be read through the task's file: refused */
+TEST_F_TIMEOUT(restart, unlinked_write_only_refused, 120)
+{
+	struct rst *r = &self->r;
+	int logfd, err;
+	void *img = NULL;
+	size_t len;
+	ssize_t n;
+
+	r->orig = target_spawn(ghost_wronly_fn, NULL);
+	ASSERT_GT(r->orig, 0);
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ASSERT_LE(0, logfd);
+	err = ckpt_capture(r->orig, CKPT_SINK_MEMFD, 0, logfd, &img, &len);
+	n = pread(logfd, r->log, sizeof(r->log) - 1, 0);
+	r->log[n > 0 ? n : 0] = '\0';
+	close(logfd);
+	free(img);
+	EXPECT_EQ(EOPNOTSUPP, err);
+	EXPECT_NE(NULL, strstr(r->log, "fd 80: unlinked")) {
+		TH_LOG("log: %s", r->log);
+	}
+}
+
+/* ---- bad records ---- */
+
+/* A fixture with a copy of the image of @fn, to corrupt */
+#define BAD_IMAGE_FIXTURE(name, fn)					\
+	FIXTURE(name) {							\
+		struct image_copy c;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		image_copy_init(_metadata, &self->c, fn, NULL);		\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		image_copy_free(&self->c);				\
+	}
+
+/* A directory for the targets, as the restart fixture makes, in g_dir */
+static void make_test_dir(struct __test_metadata *_metadata, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/%s.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp", name);
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+}
+
+static void remove_test_dir(void)
+{
+	if (g_dir[0])
+		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+BAD_IMAGE_FIXTURE(bad_files, pipes_fn);
+
+/*
+ * A mutant that VERIFY accepts but restart refuses with @want, leaving
+ * no process behind
+ */
+static void expect_restart_only(struct __test_metadata *_metadata,
+				struct image_copy *ic, int want,
+				const char *what)
+{
+	char log[LOG_SIZE];
+	pid_t pid;
+
+	ckpt_fix_tail(ic->buf, ic->len, -1);
+	EXPECT_EQ(0, ckpt_verify_buf(ic->buf, ic->len, NULL, 0));
+	pid = restart_img(ic->buf, ic->len, 0, log, sizeof(log));
+	if (pid > 0)
+		target_kill(pid);
+	EXPECT_EQ(-want, pid > 0 ? 0 : pid) {
+		TH_LOG("%s: restart gives %s; log:\n%s", what,
+		       pid > 0 ? "a process" : strerror(-pid), log);
+	}
+	EXPECT_TRUE(no_child()) {
+		TH_LOG("%s: a process was left behind", what);
+		reap_all();
+	}
+	memcpy(ic->buf, ic->good, ic->len);
+}
+
+/* The @n-th FILE record of kind @kind in the image */
+static const struct ckpt_hdr_file *file_of_kind(const struct ckpt_image *img,
+						uint32_t kind, int n)
+{
+	const struct ckpt_hdr_file *f;
+	unsigned int i;
+
+	for (i = 0; (f = ckpt_find(img, CKPT_HDR_FILE, i)); i++)
+		if (f->kind == kind && !n--)
+			return f;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(bad_files, pipe_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_pipe *gp = ckpt_find(img, CKPT_HDR_PIPE, 0);
+	const struct ckpt_hdr_pipe_buf *gb = ckpt_find(img, CKPT_HDR_PIPE_BUF, 0);
+	const struct ckpt_hdr_file *gf = file_of_kind(img, CKPT_FILE_PIPE, 0);
+	const struct ckpt_hdr_file *gr = file_of_kind(img, CKPT_FILE_CHR, 0);
+	struct ckpt_hdr_pipe *p;
+	struct ckpt_hdr_pipe_buf *b;
+	struct ckpt_hdr_file *f;
+
+	ASSERT_NE(NULL, gp);
+	ASSERT_NE(NULL, gb);
+	ASSERT_NE(NULL, gf);
+	ASSERT_NE(NULL, gr);	/* stdin, /dev/null */
+	p = in_copy(ic, gp);
+	b = in_copy(ic, gb);
+	f = in_copy(ic, gf);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	p->size = 0;
+	expect_einval(_metadata, ic, "PIPE size 0");
+	p->size = 3 * PS;
+	expect_einval(_metadata, ic, "PIPE size not a power of 2 pages");
+	p->size = 123;
+	expect_einval(_metadata, ic, "PIPE size not in pages");
+	p->size = 0xfffff000u;
+	expect_einval(_metadata, ic, "PIPE size huge");
+	p->nr_bufs = gp->size / PS + 1;
+	expect_einval(_metadata, ic, "PIPE nr_bufs above its size");
+	p->nr_bufs = 0xffffffff;
+	expect_einval(_metadata, ic, "PIPE nr_bufs huge");
+	p->__pad = 1;
+	expect_einval(_metadata, ic, "PIPE padding");
+	b->len = 0;
+	expect_einval(_metadata, ic, "PIPE_BUF len 0");
+	b->len = PS + 1;
+	expect_einval(_metadata, ic, "PIPE_BUF len above a page");
+	b->__pad = 7;
+	expect_einval(_metadata, ic, "PIPE_BUF padding");
+	p->nr_bufs = gp->nr_bufs - 1;
+	expect_einval(_metadata, ic, "PIPE with a PIPE_BUF too many");
+
+	f->obj_ref = 9999;
+	expect_einval(_metadata, ic, "pipe FILE dangling obj_ref");
+	f->obj_ref = 0;
+	expect_einval(_metadata, ic, "pipe FILE without obj_ref");
+	f->obj_ref = 1;
+	expect_einval(_metadata, ic, "pipe FILE obj_ref of another type");
+	f->pos = 1;
+	expect_einval(_metadata, ic, "pipe FILE pos");
+	f->flags |= CKPT_O_DIRECT;
+	expect_einval(_metadata, ic, "pipe FILE O_DIRECT");
+	f->mode = S_IFREG | 0600;
+	expect_einval(_metadata, ic, "pipe FILE mode of a regular file");
+	f->kind = CKPT_FILE_REG;
+	expect_einval(_metadata, ic, "pipe FILE turned regular");
+	f->__pad = 1;
+	expect_einval(_metadata, ic, "FILE padding");
+	f = in_copy(ic, gr);
+	f->obj_ref = gf->obj_ref;
+	expect_einval(_metadata, ic, "device FILE with an obj_ref");
+	f->kind = CKPT_FILE_PIPE;
+	f->mode = S_IFIFO | 0600;
+	f->rdev = 0;
+	expect_einval(_metadata, ic, "FILE of a pipe with a path");
+}
+
+BAD_IMAGE_FIXTURE(bad_anon, anon_fn);
+
+TEST_F_TIMEOUT(bad_anon, anon_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_eventfd *ge = ckpt_find(img, CKPT_HDR_EVENTFD, 0);
+	const struct ckpt_hdr_signalfd *gs = ckpt_find(img, CKPT_HDR_SIGNALFD, 0);
+	const struct ckpt_hdr_timerfd *gt = ckpt_find(img, CKPT_HDR_TIMERFD, 0);
+	const struct ckpt_hdr_file *gf = file_of_kind(img, CKPT_FILE_EVENTFD, 0);
+	struct ckpt_hdr_eventfd *e;
+	struct ckpt_hdr_signalfd *sg;
+	struct ckpt_hdr_timerfd *t;
+	struct ckpt_hdr_file *f;
+
+	ASSERT_NE(NULL, ge);
+	ASSERT_NE(NULL, gs);
+	ASSERT_NE(NULL, gt);
+	ASSERT_NE(NULL, gf);
+	e = in_copy(ic, ge);
+	sg = in_copy(ic, gs);
+	t = in_copy(ic, gt);
+	f = in_copy(ic, gf);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	e->flags = 2;
+	expect_einval(_metadata, ic, "EVENTFD flags");
+	e->count = ~0ULL;
+	expect_einval(_metadata, ic, "EVENTFD count 2^64 - 1");
+	sg->mask |= BIT(SIGKILL - 1);
+	expect_einval(_metadata, ic, "SIGNALFD mask with SIGKILL");
+	sg->__pad = 1;
+	expect_einval(_metadata, ic, "SIGNALFD padding");
+	t->clockid = CLOCK_PROCESS_CPUTIME_ID;
+	expect_einval(_metadata, ic, "TIMERFD clockid");
+	t->clockid = 1000;
+	expect_einval(_metadata, ic, "TIMERFD clockid 1000");
+	t->flags = 4;
+	expect_einval(_metadata, ic, "TIMERFD flags");
+	t->flags = CKPT_TFD_CANCEL_ON_SET;
+	expect_einval(_metadata, ic, "TIMERFD cancel-on-set without abstime");
+	t->value_ns = BIT(63);
+	expect_einval(_metadata, ic, "TIMERFD value_ns");
+	t->interval_ns = ~0ULL;
+	expect_einval(_metadata, ic, "TIMERFD interval_ns");
+	t->__pad = 3;
+	expect_einval(_metadata, ic, "TIMERFD padding");
+
+	f->flags = CKPT_O_RDONLY;
+	expect_einval(_metadata, ic, "eventfd FILE read-only");
+	f->flags = CKPT_O_RDWR | CKPT_O_APPEND;
+	expect_einval(_metadata, ic, "eventfd FILE O_APPEND");
+	f->obj_ref = gs->objref;
+	expect_einval(_metadata, ic, "eventfd FILE opening a signalfd");
+	f->kind = CKPT_FILE_TIMERFD;
+	expect_einval(_metadata, ic, "FILE kind timerfd opening an eventfd");
+	f->path_len = 8;
+	expect_einval(_metadata, ic, "eventfd FILE with a path length");
+}
+
+FIXTURE(bad_locks) {
+	struct image_copy c;
+};
+
+FIXTURE_SETUP(bad_locks)
+{
+	/* The restart fixture makes the directory of the targets */
+	make_test_dir(_metadata, "ckpt_locks");
+	make_lock_files(_metadata);
+	image_copy_init(_metadata, &self->c, locks_fn, NULL);
+}
+
+FIXTURE_TEARDOWN(bad_locks)
+{
+	image_copy_free(&self->c);
+	remove_test_dir();
+}
+
+TEST_F_TIMEOUT(bad_locks, lock_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_file_lock *gl = ckpt_find(img, CKPT_HDR_FILE_LOCK, 0);
+	const struct ckpt_hdr_files *gfs = ckpt_find(img, CKPT_HDR_FILES, 0);
+	struct ckpt_hdr_file_lock *l;
+	struct ckpt_hdr_files *fs;
+
+	ASSERT_NE(NULL, gl);
+	ASSERT_NE(NULL, gfs);
+	ASSERT_EQ(CKPT_LOCK_FLOCK, gl->kind);
+	l = in_copy(ic, gl);
+	fs = in_copy(ic, gfs);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	l->kind = 0;
+	expect_einval(_metadata, ic, "FILE_LOCK kind 0");
+	l->kind = 4;
+	expect_einval(_metadata, ic, "FILE_LOCK kind 4");
+	l->type = 3;
+	expect_einval(_metadata, ic, "FILE_LOCK type 3");
+	l->start = 5;
+	expect_einval(_metadata, ic, "FILE_LOCK flock with a range");
+	l->kind = CKPT_LOCK_POSIX;
+	l->start = 20;
+	l->end = 10;
+	expect_einval(_metadata, ic, "FILE_LOCK start after end");
+	l->kind = CKPT_LOCK_POSIX;
+	l->end = BIT(63);
+	expect_einval(_metadata, ic, "FILE_LOCK end past 2^63 - 1");
+	l->file_ref = 9999;
+	expect_einval(_metadata, ic, "FILE_LOCK dangling file_ref");
+	l->file_ref = 1;
+	expect_einval(_metadata, ic, "FILE_LOCK file_ref of another type");
+	l->__pad = 1;
+	expect_einval(_metadata, ic, "FILE_LOCK padding");
+	fs->nr_locks++;
+	expect_einval(_metadata, ic, "FILES one lock too many");
+	fs->nr_locks = 0x7fffffff;
+	expect_einval(_metadata, ic, "FILES nr_locks huge");
+	fs->__pad = 2;
+	expect_einval(_metadata, ic, "FILES padding");
+}
+
+BAD_IMAGE_FIXTURE(bad_memfd, memfd_fn);
+
+TEST_F_TIMEOUT(bad_memfd, memfd_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_memfd *gm = ckpt_find(img, CKPT_HDR_MEMFD, 0);
+	const struct ckpt_hdr_file_data *gd0 = ckpt_find(img, CKPT_HDR_FILE_DATA, 0);
+	const struct ckpt_hdr_file_data *gd1 = ckpt_find(img, CKPT_HDR_FILE_DATA, 1);
+	const struct ckpt_hdr_file *gf = file_of_kind(img, CKPT_FILE_MEMFD, 0);
+	struct ckpt_hdr_file_data *d0, *d1;
+	struct ckpt_hdr_memfd *m;
+	struct ckpt_hdr_file *f;
+	char *name;
+
+	ASSERT_NE(NULL, gm);
+	ASSERT_NE(NULL, gd0);
+	ASSERT_NE(NULL, gd1);
+	ASSERT_NE(NULL, gf);
+	m = in_copy(ic, gm);
+	d0 = in_copy(ic, gd0);
+	d1 = in_copy(ic, gd1);
+	f = in_copy(ic, gf);
+	name = (char *)(m + 1);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	m->name_len = 0;
+	expect_einval(_metadata, ic, "MEMFD name_len 0");
+	name[0] = 'x';
+	expect_einval(_metadata, ic, "MEMFD name without memfd:");
+	name[7] = '/';
+	expect_einval(_metadata, ic, "MEMFD name with a slash");
+	m->seals = 0x40;
+	expect_einval(_metadata, ic, "MEMFD seals");
+	m->mode = 010000;
+	expect_einval(_metadata, ic, "MEMFD mode");
+	m->size = BIT(63);
+	expect_einval(_metadata, ic, "MEMFD size");
+	m->nr_data = 0xffffffff;
+	expect_einval(_metadata, ic, "MEMFD nr_data");
+	m->nr_data = gm->nr_data + 1;
+	expect_einval(_metadata, ic, "MEMFD one FILE_DATA too many");
+	m->__pad = 1;
+	expect_einval(_metadata, ic, "MEMFD padding");
+	d0->len = 0;
+	expect_einval(_metadata, ic, "FILE_DATA len 0");
+	d1->offset = gm->size;
+	expect_einval(_metadata, ic, "FILE_DATA past the size");
+	d1->offset = 0;
+	expect_einval(_metadata, ic, "FILE_DATA out of order");
+	d1->offset = ~0ULL - 10;
+	expect_einval(_metadata, ic, "FILE_DATA offset wrapping");
+	d0->__pad = 1;
+	expect_einval(_metadata, ic, "FILE_DATA padding");
+	f->obj_ref = 1;
+	expect_einval(_metadata, ic, "memfd FILE obj_ref of another type");
+	f->mode = S_IFIFO | 0600;
+	expect_einval(_metadata, ic, "memfd FILE with the mode of a FIFO");
+}
+
+BAD_IMAGE_FIXTURE(bad_epoll, epoll_fn);
+
+TEST_F_TIMEOUT(bad_epoll, epoll_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_epoll *ge = ckpt_find(img, CKPT_HDR_EPOLL, 1);
+	const struct ckpt_hdr_epoll_item *gi = ckpt_find(img, CKPT_HDR_EPOLL_ITEM, 1);
+	const struct ckpt_hdr_epoll_item *gself;
+	struct ckpt_hdr_epoll_item *it;
+	struct ckpt_hdr_epoll *e;
+
+	ASSERT_NE(NULL, ge);
+	ASSERT_NE(NULL, gi);
+	e = in_copy(ic, ge);
+	it = in_copy(ic, gi);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	e->nr_items = 0x40000000;
+	expect_einval(_metadata, ic, "EPOLL nr_items huge");
+	e->nr_items = ge->nr_items + 1;
+	expect_einval(_metadata, ic, "EPOLL one EPOLL_ITEM too many");
+	it->events |= BIT(20);
+	expect_einval(_metadata, ic, "EPOLL_ITEM unknown event bit");
+	it->fd = BIT(20);
+	expect_einval(_metadata, ic, "EPOLL_ITEM fd past the limit");
+	it->file_ref = 9999;
+	expect_einval(_metadata, ic, "EPOLL_ITEM dangling file_ref");
+	it->file_ref = 1;
+	expect_einval(_metadata, ic, "EPOLL_ITEM file_ref of another type");
+	it->__pad = 1;
+	expect_einval(_metadata, ic, "EPOLL_ITEM padding");
+	/* Two items for the same file and fd: epoll_ctl() says EEXIST */
+	gself = ckpt_find(img, CKPT_HDR_EPOLL_ITEM, 2);
+	ASSERT_NE(NULL, gself);
+	it->file_ref = gself->file_ref;
+	it->fd = gself->fd;
+	expect_restart_only(_metadata, ic, EEXIST, "EPOLL_ITEM twice");
+}
+
+FIXTURE(bad_ghost) {
+	struct image_copy c;
+};
+
+FIXTURE_SETUP(bad_ghost)
+{
+	/* The restart fixture makes the directory of the targets */
+	make_test_dir(_metadata, "ckpt_ghost");
+	image_copy_init(_metadata, &self->c, ghost_fn, NULL);
+}
+
+FIXTURE_TEARDOWN(bad_ghost)
+{
+	image_copy_free(&self->c);
+	remove_test_dir();
+}
+
+TEST_F_TIMEOUT(bad_ghost, ghost_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_ghost *gg = ckpt_find(img, CKPT_HDR_GHOST, 0);
+	struct ckpt_hdr_ghost *g;
+	char *dir;
+
+	ASSERT_NE(NULL, gg);
+	g = in_copy(ic, gg);
+	dir = (char *)(g + 1);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	g->mode = 010000;
+	expect_einval(_metadata, ic, "GHOST mode");
+	g->size = BIT(63);
+	expect_einval(_metadata, ic, "GHOST size");
+	g->nr_data = gg->nr_data + 1;
+	expect_einval(_metadata, ic, "GHOST one FILE_DATA too many");
+	g->dir_len = 1;
+	expect_einval(_metadata, ic, "GHOST dir_len 1");
+	dir[0] = 'x';
+	expect_einval(_metadata, ic, "GHOST relative dir");
+	g->size = 10;
+	expect_einval(_metadata, ic, "GHOST data past its size");
+	/* A directory that does not exist: a clean ENOENT */
+	dir[1] = '#';
+	expect_restart_only(_metadata, ic, ENOENT, "GHOST in no directory");
+}
+
+/* Last: nothing above made the kernel complain */
+CKPT_NO_SPLAT_TEST();
+
+TEST_HARNESS_MAIN
