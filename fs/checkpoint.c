@@ -9,8 +9,8 @@
  * record of its state (fs/anon_ckpt.c), a memfd to the record of its
  * contents (mm/memfd_ckpt.c), an epoll file to the record of its
  * interest list (fs/epoll_ckpt.c), an unlinked file to the record of
- * its contents (fs/ghost_ckpt.c).  Other files that cannot be reopened
- * by path are refused: FIFOs, sockets, other anonymous-inode files
+ * its contents (fs/ghost_ckpt.c).  A FIFO has a path and a PIPE record.
+ * Other files that cannot be reopened by path are refused: sockets, other anonymous-inode files
  * (inotify, fanotify, userfaultfd...), files on internal filesystems (SysV shm, shared
  * anonymous memory, nsfs, pidfs...), files outside the
  * checkpointer's root, and devices other than the stateless memory
@@ -128,6 +128,7 @@ static enum ckpt_obj_type ckpt_file_obj_type(u32 kind)
 {
 	switch (kind) {
 	case CKPT_FILE_PIPE:
+	case CKPT_FILE_FIFO:
 		return CKPT_OBJ_PIPE;
 	case CKPT_FILE_EVENTFD:
 		return CKPT_OBJ_EVENTFD;
@@ -169,8 +170,10 @@ static int ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file,
 		*kind = CKPT_FILE_PIPE;
 		return 0;
 	}
-	if (S_ISFIFO(mode))
-		return ckpt_err(ctx, -EOPNOTSUPP, "%s: FIFO not supported", who);
+	if (S_ISFIFO(mode)) {
+		*kind = CKPT_FILE_FIFO;
+		return 0;
+	}
 	if (S_ISSOCK(mode))
 		return ckpt_err(ctx, -EOPNOTSUPP, "%s: socket not supported",
 				who);
@@ -331,9 +334,24 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 	if (h.kind == CKPT_FILE_PIPE) {
 		/* A stream: its position means nothing */
 		h.pos = 0;
-		ret = pipe_checkpoint(ctx, file, who, &h.obj_ref);
+		ret = pipe_checkpoint(ctx, file, who, NULL, &h.obj_ref);
 		if (ret)
 			return ret;
+	} else if (h.kind == CKPT_FILE_FIFO) {
+		/* Both: a path to reopen it by, and its pipe with the data */
+		h.pos = 0;
+		buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		path = file_ckpt_path(ctx, file_user_path(file), buf, who);
+		if (IS_ERR(path)) {
+			ret = PTR_ERR(path);
+			goto free_buf;
+		}
+		h.path_len = strlen(path) + 1;
+		ret = pipe_checkpoint(ctx, file, who, path, &h.obj_ref);
+		if (ret)
+			goto free_buf;
 	} else if (ckpt_file_anon(h.kind) &&
 		   h.flags & ~(CKPT_O_ACCMODE | CKPT_O_NONBLOCK)) {
 		return ckpt_err(ctx, -EOPNOTSUPP,
@@ -732,6 +750,7 @@ static int ckpt_check_file_kind(struct ckpt_ctx *ctx,
 		[CKPT_FILE_CHR] = S_IFCHR,
 		[CKPT_FILE_TTY] = S_IFCHR,
 		[CKPT_FILE_PIPE] = S_IFIFO,
+		[CKPT_FILE_FIFO] = S_IFIFO,
 		[CKPT_FILE_MEMFD] = S_IFREG,
 		[CKPT_FILE_UNLINKED] = S_IFREG,
 	};
@@ -785,7 +804,7 @@ static int ckpt_check_file_flags(struct ckpt_ctx *ctx,
 	if (h->kind == CKPT_FILE_DIR && acc != CKPT_O_RDONLY)
 		return ckpt_bad(ctx, "FILE", "access mode",
 				"%u for a directory", acc);
-	if (h->kind == CKPT_FILE_PIPE &&
+	if ((h->kind == CKPT_FILE_PIPE || h->kind == CKPT_FILE_FIFO) &&
 	    h->flags & (CKPT_O_DIRECT | CKPT_O_PATH))
 		return ckpt_bad(ctx, "FILE", "flags", "%#x for a pipe",
 				h->flags);
@@ -816,7 +835,11 @@ static int ckpt_check_file_source(struct ckpt_ctx *ctx,
 					h->path_len);
 		return 0;
 	}
-	if (h->path_len)
+	if (h->kind == CKPT_FILE_FIFO) {
+		if (h->path_len < 2 || h->path_len > CKPT_PATH_MAX)
+			return ckpt_bad(ctx, "FILE", "path_len", "%u for a FIFO",
+					h->path_len);
+	} else if (h->path_len)
 		return ckpt_bad(ctx, "FILE", "path_len", "%u for kind %u",
 				h->path_len, h->kind);
 	if (h->pos && h->kind != CKPT_FILE_MEMFD &&
@@ -924,6 +947,8 @@ static struct file *ckpt_reopen(struct ckpt_ctx *ctx,
 
 	if (h->kind == CKPT_FILE_PIPE)
 		return pipe_reopen(ctx, h->obj_ref, ckpt_open_flags_of(h));
+	if (h->kind == CKPT_FILE_FIFO)
+		return fifo_reopen(ctx, h->obj_ref, path, ckpt_open_flags_of(h));
 	if (ckpt_file_anon(h->kind))
 		return anon_reopen(ctx, h->kind, h->obj_ref,
 				   ckpt_open_flags_of(h));

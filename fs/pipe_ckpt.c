@@ -18,7 +18,13 @@
  * Restart makes a new pipe, charged to the restarter, gives it the
  * capacity of the image (F_SETPIPE_SZ, with its limits) and writes the
  * data into it; then each FILE record of an end opens the pipe anew,
- * as opening /proc/PID/fd/N would, with the flags of the image.  The
+ * as opening /proc/PID/fd/N would, with the flags of the image.
+ *
+ * A FIFO is the same, with a path: restart opens it for reading and
+ * writing with the restarter's rights (which it needs both of), without
+ * waiting, refuses it if another process has it open (-EBUSY), and
+ * fills it; each FILE record then opens the path again with its own
+ * flags and the restarter's rights.  The
  * object table keeps the write end made with the pipe until the
  * restart is over, so that the readers see EOF only once every writer
  * of the image is there or gone.
@@ -33,6 +39,7 @@
 #include <linux/mm.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/watch_queue.h>
 
 /*
@@ -77,9 +84,9 @@ unlock:
 	return ret;
 }
 
-/* The PIPE record of @pipe, then a PIPE_BUF per buffer of data */
+/* The PIPE record of @pipe (with the @path of a FIFO), then its data */
 static int ckpt_pipe_write(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
-			   u32 objref)
+			   const char *path, u32 objref)
 {
 	struct ckpt_hdr_pipe h = {};
 	struct ckpt_hdr_pipe_buf b = {};
@@ -97,7 +104,9 @@ static int ckpt_pipe_write(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
 	if (WARN_ON_ONCE(h.nr_bufs > pipe->max_usage))
 		return -EIO;
 
-	ret = ckpt_write_obj(ctx, &h, CKPT_HDR_PIPE);
+	h.path_len = path ? strlen(path) + 1 : 0;
+	ret = ckpt_write_rec(ctx, &h.h, CKPT_HDR_PIPE, sizeof(h), path,
+			     h.path_len);
 	if (ret || !h.nr_bufs)
 		return ret;
 	data = kmalloc(PAGE_SIZE, GFP_KERNEL);
@@ -120,8 +129,9 @@ static int ckpt_pipe_write(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
 /**
  * pipe_checkpoint() - write the PIPE record of the pipe of a pipe end
  * @ctx: checkpoint context
- * @file: an end of the pipe
+ * @file: an end of the pipe, or an opening of a FIFO
  * @who: what @file is, for the log ("fd 3")
+ * @path: the path of a FIFO, NULL for a pipe
  * @objref: object id of the pipe, on return
  *
  * Writes the record and the data of the pipe the first time the pipe
@@ -134,7 +144,7 @@ static int ckpt_pipe_write(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
  * write.
  */
 int pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
-		    u32 *objref)
+		    const char *path, u32 *objref)
 {
 	struct pipe_inode_info *pipe = get_pipe_info(file, false);
 	int ret;
@@ -152,7 +162,7 @@ int pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
 				  objref);
 	if (ret <= 0)
 		return ret;
-	return ckpt_pipe_write(ctx, pipe, *objref);
+	return ckpt_pipe_write(ctx, pipe, path, *objref);
 }
 
 /* A pipe of the image must have no opening outside the image */
@@ -252,18 +262,58 @@ static int ckpt_pipe_fill(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h,
 	return 0;
 }
 
-/* A new pipe of @size bytes; its write end in @wr */
+/*
+ * Open the FIFO @path of a PIPE record for reading and writing, without
+ * waiting, as the restarter may: nobody else may have it open.
+ */
+static int ckpt_fifo_open(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h,
+			  const char *path, struct file **files)
+{
+	struct pipe_inode_info *pipe;
+	struct file *file;
+	bool busy;
+
+	file = filp_open(path, O_RDWR | O_NONBLOCK | O_NOCTTY, 0);
+	if (IS_ERR(file))
+		return ckpt_err(ctx, PTR_ERR(file), "FIFO %s: cannot open it",
+				path);
+	pipe = get_pipe_info(file, false);
+	if (!S_ISFIFO(file_inode(file)->i_mode) || !pipe) {
+		fput(file);
+		return ckpt_err(ctx, -ESTALE, "FIFO %s: not a FIFO any more",
+				path);
+	}
+	mutex_lock(&pipe->mutex);
+	busy = pipe->files != 1 || !pipe_empty(pipe->head, pipe->tail);
+	mutex_unlock(&pipe->mutex);
+	if (busy) {
+		fput(file);
+		return ckpt_err(ctx, -EBUSY, "FIFO %s: in use by another process",
+				path);
+	}
+	files[0] = NULL;
+	files[1] = file;
+	return 0;
+}
+
+/* A new pipe, or the FIFO @path, of @size bytes; its write end in @wr */
 static int ckpt_pipe_new(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h,
-			 struct file **wr)
+			 const char *path, struct file **wr)
 {
 	struct file *files[2];
 	long size;
 	int ret;
 
-	ret = create_pipe_files(files, 0);
-	if (ret)
-		return ckpt_err(ctx, ret, "pipe %u: cannot create it",
-				h->objref);
+	if (path) {
+		ret = ckpt_fifo_open(ctx, h, path, files);
+		if (ret)
+			return ret;
+	} else {
+		ret = create_pipe_files(files, 0);
+		if (ret)
+			return ckpt_err(ctx, ret, "pipe %u: cannot create it",
+					h->objref);
+	}
 	size = pipe_fcntl(files[1], F_GETPIPE_SZ, 0);
 	if (size != h->size)
 		size = pipe_fcntl(files[1], F_SETPIPE_SZ, h->size);
@@ -279,11 +329,13 @@ static int ckpt_pipe_new(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h,
 		goto put;
 	}
 	/* The read ends of the image open it anew */
-	fput(files[0]);
+	if (files[0])
+		fput(files[0]);
 	*wr = files[1];
 	return 0;
 put:
-	fput(files[0]);
+	if (files[0])
+		fput(files[0]);
 	fput(files[1]);
 	return ret;
 }
@@ -304,16 +356,23 @@ put:
  */
 int pipe_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h)
 {
+	const char *path = (const char *)(h + 1);
 	struct ckpt_hdr_pipe p = *h;
 	struct file *wr = NULL;
 	int ret;
 
-	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
+	if (p.path_len > CKPT_PATH_MAX)
+		return ckpt_bad(ctx, "PIPE", "path_len", "%u", p.path_len);
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), p.path_len);
 	if (ret)
 		return ret;
-	ret = ckpt_check_pad(ctx, &p.__pad, sizeof(p.__pad), "PIPE record");
-	if (ret)
-		return ret;
+	if (p.path_len) {
+		ret = file_check_path(ctx, path, p.path_len, "PIPE record path");
+		if (ret)
+			return ret;
+	} else {
+		path = NULL;
+	}
 	if (!p.size || p.size % PAGE_SIZE ||
 	    !is_power_of_2(p.size / PAGE_SIZE) ||
 	    p.size / PAGE_SIZE > CKPT_PIPE_BUFS_MAX)
@@ -323,7 +382,7 @@ int pipe_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h)
 				p.nr_bufs, p.size);
 
 	if (!ckpt_verify_only(ctx)) {
-		ret = ckpt_pipe_new(ctx, &p, &wr);
+		ret = ckpt_pipe_new(ctx, &p, path, &wr);
 		if (ret)
 			return ret;
 	}
@@ -334,6 +393,41 @@ int pipe_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h)
 		return ret;
 	}
 	return ckpt_obj_insert(ctx, p.objref, CKPT_OBJ_PIPE, wr);
+}
+
+/**
+ * fifo_reopen() - open a FIFO of the image again
+ * @ctx: restart context
+ * @pipe_ref: object id of its PIPE record, already checked
+ * @path: its path, from its FILE record
+ * @flags: open flags of the file
+ *
+ * Opens @path with the restarter's rights; it does not wait, since the
+ * restart holds the FIFO open for reading and writing meanwhile.
+ *
+ * Return: the new file, or an ERR_PTR() (with a log line): -ESTALE if
+ * @path is no longer the FIFO the PIPE record rebuilt.
+ */
+struct file *fifo_reopen(struct ckpt_ctx *ctx, u32 pipe_ref, const char *path,
+			 int flags)
+{
+	struct file *seed = ckpt_obj_fetch(ctx, pipe_ref, CKPT_OBJ_PIPE);
+	struct file *file;
+
+	if (!seed)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"pipe %u was not rebuilt", pipe_ref));
+	file = filp_open(path, flags, 0);
+	if (IS_ERR(file))
+		return ERR_PTR(ckpt_err(ctx, PTR_ERR(file),
+					"FIFO %s: cannot open it", path));
+	if (file_inode(file) != file_inode(seed)) {
+		fput(file);
+		return ERR_PTR(ckpt_err(ctx, -ESTALE,
+					"FIFO %s: not the FIFO of pipe %u",
+					path, pipe_ref));
+	}
+	return file;
 }
 
 /**

@@ -12,8 +12,9 @@
  *
  * Mappings whose contents or behaviour could not be rebuilt are
  * refused, with a log line naming the range and the reason: device
- * mappings, hugetlb, shared anonymous memory, special mappings other
- * than the vDSO, userfaultfd, swapped-out pages...
+ * mappings, hugetlb, special mappings other than the vDSO, userfaultfd,
+ * swapped-out pages...  Shared anonymous memory is mapped through its
+ * shmem file, saved as a memfd is (mm/memfd_ckpt.c).
  *
  * Restore runs in the task being rebuilt, with the restarter's
  * credentials and limits: it empties the mm the task inherited from
@@ -184,9 +185,6 @@ static const char *ckpt_vma_kind(struct vm_area_struct *vma, u32 *kind,
 		return "special mapping";
 	if (is_vm_hugetlb_page(vma))
 		return "hugetlb mapping";
-	/* Shared anonymous memory; a memfd is saved as a file (memfd_ckpt.c) */
-	if (vma_is_anon_shmem(vma) && IS_PRIVATE(file_inode(vma->vm_file)))
-		return "shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS)";
 	if (f & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
 		return "device mapping (VM_IO/VM_PFNMAP/VM_MIXEDMAP)";
 	if (userfaultfd_armed(vma))

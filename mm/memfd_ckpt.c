@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint/restart of memfds.
+ * Checkpoint/restart of memfds and of shared anonymous memory.
  *
  * A memfd is an object of the image: a MEMFD record with its name,
  * size, permission bits and seals, followed by FILE_DATA records with
  * its contents, the holes left out.  The FILE records of the files open
  * on it (memfd_create(2), reopenings through /proc/PID/fd) refer to it;
- * so do the mappings of it.
+ * so do the mappings of it.  Shared anonymous memory is the same: an
+ * unnamed shmem file ("dev/zero") that the mappings sharing it map, so
+ * that they share it again after restart.
  *
  * Restart makes a new memfd, charged to the restarter and owned by it,
  * writes the contents, gives it its size and permission bits, then its
@@ -26,21 +28,27 @@
 #include <linux/string.h>
 
 #define MEMFD_PREFIX	"memfd:"
+/* The name of the shmem file of shared anonymous memory (shmem_zero_setup()) */
+#define SHMEM_ANON_NAME	"dev/zero"
 
 /**
  * memfd_ckpt_file() - whether a file is a memfd that checkpoint can save
  * @file: the file
  *
- * Return: true for a file on a shmem inode made by memfd_create(2).
+ * Return: true for a file on a shmem inode made by memfd_create(2), or
+ * for the file of shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS).
  */
 bool memfd_ckpt_file(struct file *file)
 {
 	struct inode *inode = file_inode(file);
+	const char *name = file_dentry(file)->d_name.name;
 
-	return shmem_file(file) && !IS_PRIVATE(inode) &&
-	       inode->i_sb->s_flags & SB_KERNMOUNT &&
-	       !strncmp(file_dentry(file)->d_name.name, MEMFD_PREFIX,
-			strlen(MEMFD_PREFIX));
+	if (!shmem_file(file) || !(inode->i_sb->s_flags & SB_KERNMOUNT))
+		return false;
+	/* Shared anonymous memory is such a file without a name */
+	if (IS_PRIVATE(inode))
+		return !strcmp(name, SHMEM_ANON_NAME);
+	return !strncmp(name, MEMFD_PREFIX, strlen(MEMFD_PREFIX));
 }
 
 /**
@@ -280,7 +288,10 @@ static struct file *ckpt_memfd_new(struct ckpt_ctx *ctx,
 	struct file *file;
 	long ret;
 
-	file = shmem_file_setup(name, 0, VM_NORESERVE);
+	if (!strcmp(name, SHMEM_ANON_NAME))
+		file = shmem_kernel_file_setup(name, 0, VM_NORESERVE);
+	else
+		file = shmem_file_setup(name, 0, VM_NORESERVE);
 	if (IS_ERR(file)) {
 		ckpt_err(ctx, PTR_ERR(file), "memfd %u: cannot make it",
 			 m->objref);
@@ -336,7 +347,7 @@ int memfd_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_memfd *h)
 	struct file *file = NULL;
 	int ret;
 
-	if (m.name_len <= strlen(MEMFD_PREFIX) ||
+	if (m.name_len < sizeof(SHMEM_ANON_NAME) ||
 	    m.name_len > CKPT_MEMFD_NAME_MAX)
 		return ckpt_bad(ctx, "MEMFD", "name_len", "%u", m.name_len);
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), m.name_len);
@@ -345,8 +356,9 @@ int memfd_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_memfd *h)
 	ret = ckpt_check_string(ctx, name, m.name_len, "MEMFD record name");
 	if (ret)
 		return ret;
-	if (strncmp(name, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) ||
-	    strchr(name, '/'))
+	if (strcmp(name, SHMEM_ANON_NAME) &&
+	    (strncmp(name, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) ||
+	     strchr(name, '/')))
 		return ckpt_bad(ctx, "MEMFD", "name", "%s", name);
 	ret = ckpt_check_pad(ctx, &m.__pad, sizeof(m.__pad), "MEMFD record");
 	if (ret)

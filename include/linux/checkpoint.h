@@ -206,10 +206,12 @@ int file_checkpoint_finish(struct ckpt_ctx *ctx);
 int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
 
 int pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
-		    u32 *objref);
+		    const char *path, u32 *objref);
 int pipe_checkpoint_finish(struct ckpt_ctx *ctx);
 int pipe_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_pipe *h);
 struct file *pipe_reopen(struct ckpt_ctx *ctx, u32 pipe_ref, int flags);
+struct file *fifo_reopen(struct ckpt_ctx *ctx, u32 pipe_ref, const char *path,
+			 int flags);
 
 int anon_file_kind(struct file *file, u32 *kind);
 int anon_checkpoint(struct ckpt_ctx *ctx, struct file *file, u32 kind,

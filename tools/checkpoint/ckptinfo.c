@@ -431,6 +431,7 @@ static const char *file_kind(uint32_t kind)
 		[CKPT_FILE_SIGNALFD] = "SIGNALFD",
 		[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_MEMFD] = "MEMFD",
 		[CKPT_FILE_EPOLL] = "EPOLL", [CKPT_FILE_UNLINKED] = "UNLINKED",
+		[CKPT_FILE_FIFO] = "FIFO",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -443,6 +444,7 @@ static unsigned int file_obj_type(unsigned int kind)
 {
 	switch (kind) {
 	case CKPT_FILE_PIPE:		return CKPT_HDR_PIPE;
+	case CKPT_FILE_FIFO:		return CKPT_HDR_PIPE;
 	case CKPT_FILE_EVENTFD:		return CKPT_HDR_EVENTFD;
 	case CKPT_FILE_SIGNALFD:	return CKPT_HDR_SIGNALFD;
 	case CKPT_FILE_TIMERFD:		return CKPT_HDR_TIMERFD;
@@ -500,7 +502,9 @@ static void print_file(struct info *in, const struct ckpt_hdr *h)
 				r->obj_ref, file_kind(r->kind));
 		return;
 	}
-	if (r->path_len)
+	if (r->kind == CKPT_FILE_FIFO && !r->path_len)
+		problem(in, "a FIFO without a path");
+	if (r->kind != CKPT_FILE_FIFO && r->path_len)
 		problem(in, "a path for a file of kind %s, expected none",
 			file_kind(r->kind));
 	if (r->pos && r->kind != CKPT_FILE_MEMFD &&
@@ -598,12 +602,18 @@ static void print_pipe(struct info *in, const struct ckpt_hdr *h)
 	const struct ckpt_hdr_pipe *r = (const void *)h;
 	unsigned int pages;
 
-	if (check_len(in, h, sizeof(*r), 0))
+	if (r->path_len > CKPT_PATH_MAX) {
+		problem(in, "path_len %u > %u", r->path_len, CKPT_PATH_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->path_len))
 		return;
 	define_obj(in, r->objref, CKPT_HDR_PIPE);
 	out(in, "objref %u  size %u  nr_bufs %u", r->objref, r->size,
 	    r->nr_bufs);
-	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->path_len)
+		out(in, "FIFO %s", str_field(in, (const char *)(r + 1),
+					     r->path_len, "path"));
 	expect_sub(in, CKPT_HDR_PIPE_BUF, CKPT_HDR_PIPE, r->objref, r->nr_bufs);
 	if (!in->page_size)
 		return;

@@ -417,7 +417,8 @@ struct ckpt_hdr_xstate {
 #define CKPT_FILE_MEMFD		9	/* memfd_create(2) */
 #define CKPT_FILE_EPOLL		10	/* epoll_create(2) */
 #define CKPT_FILE_UNLINKED	11	/* a regular file without a name */
-#define CKPT_FILE_KIND_MAX	11
+#define CKPT_FILE_FIFO		12	/* a named pipe (mkfifo(3)) */
+#define CKPT_FILE_KIND_MAX	12
 
 /* ckpt_hdr_file.flags: open flags, independent of the arch's O_ values */
 #define CKPT_O_RDONLY		0x0U
@@ -443,7 +444,7 @@ struct ckpt_hdr_xstate {
  * multiple of 8 bytes.  Files that have no path (pipes, eventfd,
  * signalfd, timerfd, memfd, epoll, unlinked files) have a @path_len of
  * 0; their state is in the object @obj_ref refers to, defined before
- * the file.
+ * the file.  A FIFO has both: its path, and the PIPE with its data.
  *
  * @h: record header
  * @objref: object id
@@ -454,7 +455,7 @@ struct ckpt_hdr_xstate {
  * @rdev: device number of a device file (major << 20 | minor)
  * @path_len: length of the path that follows, NUL included; 0 if none
  * @obj_ref: object id of what the file is an opening of: the
- *	CKPT_HDR_PIPE of a pipe end, the CKPT_HDR_EVENTFD,
+ *	CKPT_HDR_PIPE of a pipe end or a FIFO, the CKPT_HDR_EVENTFD,
  *	CKPT_HDR_SIGNALFD, CKPT_HDR_TIMERFD, CKPT_HDR_MEMFD, CKPT_HDR_EPOLL
  *	or CKPT_HDR_GHOST of those kinds; 0 for the other kinds
  * @__pad: zero
@@ -476,25 +477,27 @@ struct ckpt_hdr_file {
 #define CKPT_PIPE_BUFS_MAX	(1U << 19)
 
 /**
- * struct ckpt_hdr_pipe - a pipe (an object)
+ * struct ckpt_hdr_pipe - a pipe or a FIFO (an object)
  *
- * Followed by @nr_bufs CKPT_HDR_PIPE_BUF records: the data the pipe
- * holds, oldest first.  The CKPT_HDR_FILE records of its ends refer to
- * it.
+ * For a FIFO, followed by @path_len bytes of its path (absolute, seen
+ * from the checkpointer's root, NUL-terminated) and zero padding to a
+ * multiple of 8 bytes.  Then @nr_bufs CKPT_HDR_PIPE_BUF records: the
+ * data the pipe holds, oldest first.  The CKPT_HDR_FILE records of its
+ * ends refer to it.
  *
  * @h: record header
  * @objref: object id
  * @size: capacity in bytes (F_GETPIPE_SZ), a multiple of the page size
  * @nr_bufs: number of CKPT_HDR_PIPE_BUF records that follow, at most
  *	@size / page size
- * @__pad: zero
+ * @path_len: length of the path of a FIFO, NUL included; 0 for a pipe
  */
 struct ckpt_hdr_pipe {
 	struct ckpt_hdr h;
 	__u32 objref;
 	__u32 size;
 	__u32 nr_bufs;
-	__u32 __pad;
+	__u32 path_len;
 };
 
 /**
@@ -618,8 +621,12 @@ struct ckpt_hdr_files {
 /**
  * struct ckpt_hdr_memfd - a memfd (an object)
  *
+ * Also the memory of shared anonymous mappings (MAP_SHARED |
+ * MAP_ANONYMOUS), named "dev/zero", which their CKPT_HDR_VMA records map
+ * through a CKPT_HDR_FILE of kind CKPT_FILE_MEMFD.
+ *
  * Followed by @name_len bytes of name ("memfd:" and the name given to
- * memfd_create(2), NUL-terminated), zero padding to a multiple of 8
+ * memfd_create(2), or "dev/zero"; NUL-terminated), zero padding to a multiple of 8
  * bytes, then @nr_data CKPT_HDR_FILE_DATA records: its contents, in
  * increasing offset order; bytes not in them read as zero.
  *

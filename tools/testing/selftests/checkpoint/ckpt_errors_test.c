@@ -503,24 +503,6 @@ static int threads_fn(void *arg)
 	return 0;
 }
 
-static int fifo_fn(void *arg)
-{
-	char name[64];
-	int fd;
-
-	(void)arg;
-	snprintf(name, sizeof(name), "/tmp/ckpt_errors_fifo.%d", getpid());
-	if (mkfifo(name, 0600))
-		return 1;
-	fd = open(name, O_RDWR | O_NONBLOCK);
-	unlink(name);
-	if (fd < 0 || dup2(fd, ODD_FD) != ODD_FD)
-		return 1;
-	close(fd);
-	raise(SIGSTOP);
-	return 0;
-}
-
 static int socket_fn(void *arg)
 {
 	int s[2];
@@ -543,19 +525,6 @@ static int inotify_fn(void *arg)
 	if (fd < 0 || dup2(fd, ODD_FD) != ODD_FD)
 		return 1;
 	close(fd);
-	raise(SIGSTOP);
-	return 0;
-}
-
-static int shared_anon_fn(void *arg)
-{
-	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	(void)arg;
-	if (p == MAP_FAILED)
-		return 1;
-	p[0] = 1;
 	raise(SIGSTOP);
 	return 0;
 }
@@ -597,11 +566,6 @@ FIXTURE_VARIANT_ADD(unsupported, threads) {
 	.fn = threads_fn,
 };
 
-FIXTURE_VARIANT_ADD(unsupported, fifo) {
-	.fn = fifo_fn,
-	.names_fd = true,
-};
-
 FIXTURE_VARIANT_ADD(unsupported, socket) {
 	.fn = socket_fn,
 	.names_fd = true,
@@ -610,10 +574,6 @@ FIXTURE_VARIANT_ADD(unsupported, socket) {
 FIXTURE_VARIANT_ADD(unsupported, inotify) {
 	.fn = inotify_fn,
 	.names_fd = true,
-};
-
-FIXTURE_VARIANT_ADD(unsupported, shared_anon) {
-	.fn = shared_anon_fn,
 };
 
 FIXTURE_VARIANT_ADD(unsupported, itimer) {

@@ -53,6 +53,22 @@
 #define BIG_LEN		200000
 #define BIG_SEED	71
 
+/* @name in the test's directory, in a static buffer */
+static const char *g_dir_path(const char *name)
+{
+	static char path[PATH_MAX + 16];
+
+	path_of(path, sizeof(path), name);
+	return path;
+}
+
+static int move_fd(int fd, int to)
+{
+	if (fd < 0 || dup2(fd, to) != to)
+		return -1;
+	return close(fd);
+}
+
 /* pipe2(@flags) at fds @r and @w (either may be -1: that end is closed) */
 static int pipe_at(int r, int w, int flags)
 {
@@ -377,6 +393,59 @@ TEST_F_TIMEOUT(restart, pipe_inherited_outside_refused, 120)
 	}
 }
 
+#define FD_FIFO_R	90	/* "fifo": O_RDONLY | O_NONBLOCK */
+#define FD_FIFO_W	91	/* "fifo": O_WRONLY */
+#define FIFO_SIZE	(128 * 1024)
+
+static int fifo_fn(void *arg)
+{
+	char path[PATH_MAX + 16], link[PATH_MAX + 16], buf[64];
+	ssize_t n;
+
+	(void)arg;
+	path_of(path, sizeof(path), "fifo");
+	if (move_fd(open(path, O_RDONLY | O_NONBLOCK), FD_FIFO_R) ||
+	    move_fd(open(path, O_WRONLY), FD_FIFO_W) ||
+	    fcntl(FD_FIFO_W, F_SETPIPE_SZ, FIFO_SIZE) != FIFO_SIZE ||
+	    write(FD_FIFO_W, "fifo data", 9) != 9)
+		return fail(1, "fifo: %m");
+
+	raise(SIGSTOP);
+
+	if (check_fl(FD_FIFO_R, O_RDONLY, 1, 10) ||
+	    check_fl(FD_FIFO_W, O_WRONLY, 0, 10))
+		return 10;
+	if (fcntl(FD_FIFO_R, F_GETPIPE_SZ) != FIFO_SIZE)
+		return fail(11, "FIFO size %d", fcntl(FD_FIFO_R, F_GETPIPE_SZ));
+	n = read(FD_FIFO_R, buf, sizeof(buf));
+	if (n != 9 || memcmp(buf, "fifo data", 9))
+		return fail(12, "FIFO data: %zd bytes", n);
+	if (read(FD_FIFO_R, buf, 1) != -1 || errno != EAGAIN)
+		return fail(13, "FIFO holds more than it did");
+	if (write(FD_FIFO_W, "x", 1) != 1 || read(FD_FIFO_R, buf, 1) != 1)
+		return fail(14, "the FIFO's ends are not connected");
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", FD_FIFO_R);
+	n = readlink(buf, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (strcmp(link, path))
+		return fail(15, "FIFO is %s, not %s", link, path);
+	return 0;
+}
+
+TEST_F_TIMEOUT(restart, fifo, 120)
+{
+	const struct ckpt_hdr_pipe *p;
+
+	ASSERT_EQ(0, mkfifo(g_dir_path("fifo"), 0600));
+	spawn_and_checkpoint(_metadata, &self->r, fifo_fn, NULL);
+	p = ckpt_find(parsed(_metadata, &self->r), CKPT_HDR_PIPE, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(FIFO_SIZE, p->size);
+	EXPECT_STREQ(g_dir_path("fifo"), (const char *)(p + 1));
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
 /* ---- eventfd, signalfd, timerfd ---- */
 
 #define FD_EFD		20	/* eventfd, count 7, O_NONBLOCK */
@@ -386,22 +455,6 @@ TEST_F_TIMEOUT(restart, pipe_inherited_outside_refused, 120)
 #define FD_TFD_DONE	24	/* expired timerfd, 1 expiration unread */
 #define FD_TFD_ABS	25	/* periodic CLOCK_REALTIME, absolute */
 #define TFD_SECS	1.5
-
-/* @name in the test's directory, in a static buffer */
-static const char *g_dir_path(const char *name)
-{
-	static char path[PATH_MAX + 16];
-
-	path_of(path, sizeof(path), name);
-	return path;
-}
-
-static int move_fd(int fd, int to)
-{
-	if (fd < 0 || dup2(fd, to) != to)
-		return -1;
-	return close(fd);
-}
 
 /* /proc/self/fdinfo/@fd, in @buf */
 static int fdinfo_all(int fd, char *buf, size_t size)
@@ -1075,6 +1128,71 @@ TEST_F_TIMEOUT(restart, dirs_devices_chroot, 120)
 	cycle(_metadata, &self->r, dirs_fn, NULL);
 }
 
+/* ---- shared anonymous memory ---- */
+
+#define SHANON_PAGES	4
+
+static char *g_shanon, *g_shanon_dup;
+
+/* The line of /proc/self/maps of @addr ends with @name */
+static bool maps_name(const void *addr, const char *name)
+{
+	char line[512], start[32];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, start, strlen(start)))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		found = strlen(line) > strlen(name) &&
+			!strcmp(line + strlen(line) - strlen(name), name);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int shanon_fn(void *arg)
+{
+	(void)arg;
+	g_shanon = mmap(NULL, SHANON_PAGES * PS, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g_shanon == MAP_FAILED)
+		return fail(1, "mmap: %m");
+	fill_pattern(g_shanon, SHANON_PAGES * PS, 61);
+	/* A second mapping of the same memory */
+	g_shanon_dup = mremap(g_shanon, 0, SHANON_PAGES * PS, MREMAP_MAYMOVE);
+	if (g_shanon_dup == MAP_FAILED)
+		return fail(2, "mremap: %m");
+
+	raise(SIGSTOP);
+
+	if (!check_pattern(g_shanon, SHANON_PAGES * PS, 61) ||
+	    !check_pattern(g_shanon_dup, SHANON_PAGES * PS, 61))
+		return fail(10, "shared anonymous memory contents");
+	g_shanon[PS + 3] = 'S';
+	if (g_shanon_dup[PS + 3] != 'S')
+		return fail(11, "the two mappings no longer share it");
+	if (!maps_name(g_shanon, "/dev/zero (deleted)") ||
+	    !maps_name(g_shanon_dup, "/dev/zero (deleted)"))
+		return fail(12, "not shared anonymous memory in /proc/self/maps");
+	return 0;
+}
+
+TEST_F_TIMEOUT(restart, shared_anonymous, 120)
+{
+	const struct ckpt_image *img;
+
+	spawn_and_checkpoint(_metadata, &self->r, shanon_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	/* One object for both mappings */
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_MEMFD));
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
 /* ---- unlinked files ---- */
 
 #define FD_GHOST	80	/* "ghost", unlinked, offset 100 */
@@ -1320,8 +1438,8 @@ TEST_F_TIMEOUT(bad_files, pipe_records, 300)
 	expect_einval(_metadata, ic, "PIPE nr_bufs above its size");
 	p->nr_bufs = 0xffffffff;
 	expect_einval(_metadata, ic, "PIPE nr_bufs huge");
-	p->__pad = 1;
-	expect_einval(_metadata, ic, "PIPE padding");
+	p->path_len = 8;
+	expect_einval(_metadata, ic, "PIPE path_len without a path");
 	b->len = 0;
 	expect_einval(_metadata, ic, "PIPE_BUF len 0");
 	b->len = PS + 1;

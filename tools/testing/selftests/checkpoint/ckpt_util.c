@@ -200,6 +200,7 @@ static uint32_t file_obj_type(uint32_t kind)
 {
 	switch (kind) {
 	case CKPT_FILE_PIPE:
+	case CKPT_FILE_FIFO:
 		return CKPT_HDR_PIPE;
 	case CKPT_FILE_EVENTFD:
 		return CKPT_HDR_EVENTFD;
@@ -358,23 +359,29 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 			if (check_str(s, (const char *)(r + 1), r->path_len,
 				      "path"))
 				return -1;
-			if (r->obj_ref)
+			if (r->obj_ref && r->kind != CKPT_FILE_FIFO)
 				return fail(s, "file with a path and an obj_ref");
-		} else if (check_ref(s, r->obj_ref, file_obj_type(r->kind),
-				     false, "obj_ref")) {
-			return -1;
 		}
+		if ((!r->path_len || r->kind == CKPT_FILE_FIFO) &&
+		    check_ref(s, r->obj_ref, file_obj_type(r->kind), false,
+			      "obj_ref"))
+			return -1;
 		return define_obj(s, h, r->objref);
 	}
 	case CKPT_HDR_PIPE: {
 		const struct ckpt_hdr_pipe *r = (const void *)h;
 
-		if (check_len(s, h, sizeof(*r), 0))
+		if (r->path_len > CKPT_PATH_MAX)
+			return fail(s, "path_len %u", r->path_len);
+		if (check_len(s, h, sizeof(*r), r->path_len))
 			return -1;
-		if (r->__pad || !r->size || r->size % s->page_size ||
+		if (r->path_len &&
+		    check_str(s, (const char *)(r + 1), r->path_len, "path"))
+			return -1;
+		if (!r->size || r->size % s->page_size ||
 		    r->nr_bufs > r->size / s->page_size)
-			return fail(s, "pipe size %u nr_bufs %u pad %#x",
-				    r->size, r->nr_bufs, r->__pad);
+			return fail(s, "pipe size %u nr_bufs %u", r->size,
+				    r->nr_bufs);
 		s->bufs_left = r->nr_bufs;
 		return define_obj(s, h, r->objref);
 	}
