@@ -299,6 +299,26 @@ char *file_ckpt_path(struct ckpt_ctx *ctx, const struct path *path,
 }
 
 /*
+ * The path of @file for its FILE record, in a buffer the caller frees
+ * (also on failure), and its length with the NUL.
+ */
+static int ckpt_file_path(struct ckpt_ctx *ctx, struct file *file,
+			  const char *who, char **bufp, char **pathp, u32 *len)
+{
+	char *path;
+
+	*bufp = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	if (!*bufp)
+		return -ENOMEM;
+	path = file_ckpt_path(ctx, file_user_path(file), *bufp, who);
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	*pathp = path;
+	*len = strlen(path) + 1;
+	return 0;
+}
+
+/*
  * file_checkpoint() with a label for the log lines: "fd 5" when the
  * caller knows the fd, so that a refusal reads "fd 5: pipe not
  * supported".
@@ -340,16 +360,9 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 	} else if (h.kind == CKPT_FILE_FIFO) {
 		/* Both: a path to reopen it by, and its pipe with the data */
 		h.pos = 0;
-		buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		path = file_ckpt_path(ctx, file_user_path(file), buf, who);
-		if (IS_ERR(path)) {
-			ret = PTR_ERR(path);
-			goto free_buf;
-		}
-		h.path_len = strlen(path) + 1;
-		ret = pipe_checkpoint(ctx, file, who, path, &h.obj_ref);
+		ret = ckpt_file_path(ctx, file, who, &buf, &path, &h.path_len);
+		if (!ret)
+			ret = pipe_checkpoint(ctx, file, who, path, &h.obj_ref);
 		if (ret)
 			goto free_buf;
 	} else if (ckpt_file_anon(h.kind) &&
@@ -379,15 +392,9 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 		if (ret)
 			return ret;
 	} else {
-		buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		path = file_ckpt_path(ctx, file_user_path(file), buf, who);
-		if (IS_ERR(path)) {
-			ret = PTR_ERR(path);
+		ret = ckpt_file_path(ctx, file, who, &buf, &path, &h.path_len);
+		if (ret)
 			goto free_buf;
-		}
-		h.path_len = strlen(path) + 1;
 	}
 
 	ret = ckpt_obj_lookup_add(ctx, file, CKPT_OBJ_FILE, objref);
@@ -1155,25 +1162,15 @@ int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h)
 		rec = ckpt_read_rec(ctx);
 		if (IS_ERR(rec))
 			return PTR_ERR(rec);
-		switch (rec->type) {
-		case CKPT_HDR_FILE:
-		case CKPT_HDR_PIPE:
-		case CKPT_HDR_EVENTFD:
-		case CKPT_HDR_SIGNALFD:
-		case CKPT_HDR_TIMERFD:
-		case CKPT_HDR_MEMFD:
-		case CKPT_HDR_EPOLL:
-		case CKPT_HDR_GHOST:
+		if (file_obj_rec(rec->type)) {
 			ret = file_obj_restore(ctx, rec);
-			break;
-		case CKPT_HDR_FD:
+		} else if (rec->type == CKPT_HDR_FD) {
 			ret = ckpt_check_fd(ctx, rec, prev);
 			if (!ret && !ckpt_verify_only(ctx))
 				ret = ckpt_install_fd(ctx, rec);
 			prev = ((const struct ckpt_hdr_fd *)rec)->fd;
 			n++;
-			break;
-		default:
+		} else {
 			ret = ckpt_err(ctx, -EINVAL,
 				       "FILES record: %s record after %u of %u fds",
 				       ckpt_rec_name(rec->type), n,
@@ -1360,6 +1357,61 @@ int fs_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_fs *h)
 			return ret;
 	}
 	return ckpt_obj_define(ctx, fs.objref, CKPT_OBJ_FS);
+}
+
+/**
+ * file_obj_rec() - whether a record is a FILE or an object files open
+ * @type: CKPT_HDR_* type of the record
+ *
+ * Return: true for the records file_obj_restore() reads.
+ */
+bool file_obj_rec(u32 type)
+{
+	switch (type) {
+	case CKPT_HDR_FILE:
+	case CKPT_HDR_PIPE:
+	case CKPT_HDR_EVENTFD:
+	case CKPT_HDR_SIGNALFD:
+	case CKPT_HDR_TIMERFD:
+	case CKPT_HDR_MEMFD:
+	case CKPT_HDR_EPOLL:
+	case CKPT_HDR_GHOST:
+		return true;
+	}
+	return false;
+}
+
+/**
+ * file_restore_mode() - give a file rebuilt for an image its permissions
+ * @ctx: restart context
+ * @file: the file, made by the restart
+ * @mode: permission bits of the image (07777), already checked
+ * @what: what the file is, for the log ("memfd 5")
+ *
+ * As fchmod(2), with the restarter's rights over a file it owns.
+ *
+ * Return: 0, or the error of the change (with a log line).
+ */
+int file_restore_mode(struct ckpt_ctx *ctx, struct file *file, u32 mode,
+		      const char *what)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = d_inode(dentry);
+	struct iattr attr = {
+		.ia_valid = ATTR_MODE,
+		.ia_mode = (inode->i_mode & S_IFMT) | mode,
+	};
+	int ret;
+
+	if (((inode->i_mode ^ mode) & 07777) == 0)
+		return 0;
+	inode_lock(inode);
+	ret = notify_change(file_mnt_idmap(file), dentry, &attr, NULL);
+	inode_unlock(inode);
+	if (ret)
+		return ckpt_err(ctx, ret, "%s: cannot set its mode %#o", what,
+				mode);
+	return 0;
 }
 
 /**

@@ -134,35 +134,13 @@ int ghost_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
 	return ckpt_ghost_write(ctx, file, who, *objref);
 }
 
-/* Permission bits of the image on the new file */
-static int ckpt_ghost_mode(struct ckpt_ctx *ctx, const struct ckpt_hdr_ghost *g,
-			   struct file *file)
-{
-	struct dentry *dentry = file->f_path.dentry;
-	struct inode *inode = d_inode(dentry);
-	struct iattr attr = {
-		.ia_valid = ATTR_MODE,
-		.ia_mode = (inode->i_mode & S_IFMT) | g->mode,
-	};
-	int ret;
-
-	if (((inode->i_mode ^ g->mode) & 07777) == 0)
-		return 0;
-	inode_lock(inode);
-	ret = notify_change(file_mnt_idmap(file), dentry, &attr, NULL);
-	inode_unlock(inode);
-	if (ret)
-		return ckpt_err(ctx, ret, "unlinked file %u: cannot set its mode %#o",
-				g->objref, g->mode);
-	return 0;
-}
-
 /* A new unnamed file in @dir with the contents, size and mode of @g */
 static struct file *ckpt_ghost_new(struct ckpt_ctx *ctx,
 				   const struct ckpt_hdr_ghost *g,
 				   const char *dir)
 {
 	struct file *file;
+	char what[32];
 	int ret;
 
 	file = filp_open(dir, O_TMPFILE | O_RDWR | O_LARGEFILE,
@@ -180,8 +158,10 @@ static struct file *ckpt_ghost_new(struct ckpt_ctx *ctx,
 		goto put;
 	}
 	ret = file_data_restore(ctx, g->nr_data, g->size, g->objref, file);
-	if (!ret)
-		ret = ckpt_ghost_mode(ctx, g, file);
+	if (!ret) {
+		snprintf(what, sizeof(what), "unlinked file %u", g->objref);
+		ret = file_restore_mode(ctx, file, g->mode, what);
+	}
 	if (!ret)
 		return file;
 put:

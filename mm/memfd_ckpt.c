@@ -257,35 +257,13 @@ int file_data_restore(struct ckpt_ctx *ctx, u32 nr_data, u64 size, u32 objref,
 	return 0;
 }
 
-/* Permission bits of the image on the new memfd @file */
-static int ckpt_memfd_mode(struct ckpt_ctx *ctx, const struct ckpt_hdr_memfd *m,
-			   struct file *file)
-{
-	struct dentry *dentry = file_dentry(file);
-	struct inode *inode = d_inode(dentry);
-	struct iattr attr = {
-		.ia_valid = ATTR_MODE,
-		.ia_mode = (inode->i_mode & S_IFMT) | m->mode,
-	};
-	int ret;
-
-	if (((inode->i_mode ^ m->mode) & 07777) == 0)
-		return 0;
-	inode_lock(inode);
-	ret = notify_change(file_mnt_idmap(file), dentry, &attr, NULL);
-	inode_unlock(inode);
-	if (ret)
-		return ckpt_err(ctx, ret, "memfd %u: cannot set its mode %#o",
-				m->objref, m->mode);
-	return 0;
-}
-
 /* A new memfd with the name, contents, size, mode and seals of @m */
 static struct file *ckpt_memfd_new(struct ckpt_ctx *ctx,
 				   const struct ckpt_hdr_memfd *m,
 				   const char *name)
 {
 	struct file *file;
+	char what[32];
 	long ret;
 
 	if (!strcmp(name, SHMEM_ANON_NAME))
@@ -310,7 +288,8 @@ static struct file *ckpt_memfd_new(struct ckpt_ctx *ctx,
 	ret = file_data_restore(ctx, m->nr_data, m->size, m->objref, file);
 	if (ret)
 		goto put;
-	ret = ckpt_memfd_mode(ctx, m, file);
+	snprintf(what, sizeof(what), "memfd %u", m->objref);
+	ret = file_restore_mode(ctx, file, m->mode, what);
 	if (ret)
 		goto put;
 	/* Born with F_SEAL_SEAL: lift it, and add the seals of the image */

@@ -203,7 +203,10 @@ int files_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_files *h);
 int fs_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref);
 int fs_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_fs *h);
 int file_checkpoint_finish(struct ckpt_ctx *ctx);
+bool file_obj_rec(u32 type);
 int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
+int file_restore_mode(struct ckpt_ctx *ctx, struct file *file, u32 mode,
+		      const char *what);
 
 int pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
 		    const char *path, u32 *objref);

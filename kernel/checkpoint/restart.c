@@ -121,6 +121,12 @@ static int ckpt_read_records(struct ckpt_ctx *ctx)
 		h = ckpt_read_rec(ctx);
 		if (IS_ERR(h))
 			return PTR_ERR(h);
+		if (file_obj_rec(h->type)) {
+			ret = file_obj_restore(ctx, h);
+			if (ret)
+				return ret;
+			continue;
+		}
 		switch (h->type) {
 		case CKPT_HDR_CRED:
 			ret = cap_cred_restore(ctx, (void *)h);
@@ -130,16 +136,6 @@ static int ckpt_read_records(struct ckpt_ctx *ctx)
 			break;
 		case CKPT_HDR_FS:
 			ret = fs_restore(ctx, (void *)h);
-			break;
-		case CKPT_HDR_FILE:
-		case CKPT_HDR_PIPE:
-		case CKPT_HDR_EVENTFD:
-		case CKPT_HDR_SIGNALFD:
-		case CKPT_HDR_TIMERFD:
-		case CKPT_HDR_MEMFD:
-		case CKPT_HDR_EPOLL:
-		case CKPT_HDR_GHOST:
-			ret = file_obj_restore(ctx, h);
 			break;
 		case CKPT_HDR_FILES:
 			ret = files_restore(ctx, (void *)h);

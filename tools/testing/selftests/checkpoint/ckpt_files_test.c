@@ -319,33 +319,45 @@ static int pipe_stop_fn(void *arg)
 	return 0;
 }
 
+/*
+ * Checkpoint @r->orig: it must fail with @want, and a log line holding
+ * @line
+ */
+static void expect_refused(struct __test_metadata *_metadata, struct rst *r,
+			   int want, const char *line)
+{
+	int logfd, err;
+	void *img = NULL;
+	size_t len;
+	ssize_t n;
+
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ASSERT_LE(0, logfd);
+	err = ckpt_capture(r->orig, CKPT_SINK_MEMFD, 0, logfd, &img, &len);
+	n = pread(logfd, r->log, sizeof(r->log) - 1, 0);
+	r->log[n > 0 ? n : 0] = '\0';
+	close(logfd);
+	free(img);
+	EXPECT_EQ(want, err);
+	EXPECT_NE(NULL, strstr(r->log, line)) {
+		TH_LOG("log: %s", r->log);
+	}
+}
+
 /* A pipe also open in the test process cannot come back as it is */
 TEST_F_TIMEOUT(restart, pipe_shared_outside_refused, 120)
 {
-	int fd, logfd, err;
-	void *img = NULL;
-	char log[LOG_SIZE], path[64];
-	size_t len;
-	ssize_t n;
+	char path[64];
+	int fd;
 
 	self->r.orig = target_spawn(pipe_stop_fn, NULL);
 	ASSERT_GT(self->r.orig, 0);
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self->r.orig, FD_WAIT_R);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
-	ASSERT_LE(0, logfd);
-	err = ckpt_capture(self->r.orig, CKPT_SINK_MEMFD, 0, logfd, &img,
-			   &len);
-	n = pread(logfd, log, sizeof(log) - 1, 0);
-	log[n > 0 ? n : 0] = '\0';
-	close(logfd);
+	expect_refused(_metadata, &self->r, EBUSY,
+		       "outside the checkpointed tasks");
 	close(fd);
-	free(img);
-	EXPECT_EQ(EBUSY, err);
-	EXPECT_NE(NULL, strstr(log, "outside the checkpointed tasks")) {
-		TH_LOG("log: %s", log);
-	}
 }
 
 static int pipe_fork_fn(void *arg)
@@ -372,25 +384,10 @@ static int pipe_fork_fn(void *arg)
 /* An end shared with another process through an inherited fd too */
 TEST_F_TIMEOUT(restart, pipe_inherited_outside_refused, 120)
 {
-	struct rst *r = &self->r;
-	int logfd, err;
-	void *img = NULL;
-	size_t len;
-	ssize_t n;
-
-	r->orig = target_spawn(pipe_fork_fn, NULL);
-	ASSERT_GT(r->orig, 0);
-	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
-	ASSERT_LE(0, logfd);
-	err = ckpt_capture(r->orig, CKPT_SINK_MEMFD, 0, logfd, &img, &len);
-	n = pread(logfd, r->log, sizeof(r->log) - 1, 0);
-	r->log[n > 0 ? n : 0] = '\0';
-	close(logfd);
-	free(img);
-	EXPECT_EQ(EBUSY, err);
-	EXPECT_NE(NULL, strstr(r->log, "shared with another process")) {
-		TH_LOG("log: %s", r->log);
-	}
+	self->r.orig = target_spawn(pipe_fork_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, &self->r, EBUSY,
+		       "shared with another process");
 }
 
 #define FD_FIFO_R	90	/* "fifo": O_RDONLY | O_NONBLOCK */
@@ -1307,25 +1304,9 @@ static int ghost_wronly_fn(void *arg)
 /* Its contents cannot be read through the task's file: refused */
 TEST_F_TIMEOUT(restart, unlinked_write_only_refused, 120)
 {
-	struct rst *r = &self->r;
-	int logfd, err;
-	void *img = NULL;
-	size_t len;
-	ssize_t n;
-
-	r->orig = target_spawn(ghost_wronly_fn, NULL);
-	ASSERT_GT(r->orig, 0);
-	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
-	ASSERT_LE(0, logfd);
-	err = ckpt_capture(r->orig, CKPT_SINK_MEMFD, 0, logfd, &img, &len);
-	n = pread(logfd, r->log, sizeof(r->log) - 1, 0);
-	r->log[n > 0 ? n : 0] = '\0';
-	close(logfd);
-	free(img);
-	EXPECT_EQ(EOPNOTSUPP, err);
-	EXPECT_NE(NULL, strstr(r->log, "fd 80: unlinked")) {
-		TH_LOG("log: %s", r->log);
-	}
+	self->r.orig = target_spawn(ghost_wronly_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, &self->r, EOPNOTSUPP, "fd 80: unlinked");
 }
 
 /* ---- bad records ---- */
