@@ -29,8 +29,8 @@
 /**
  * anon_file_kind() - which kind of anonymous-inode file a file is
  * @file: the file
- * @kind: CKPT_FILE_EVENTFD, CKPT_FILE_SIGNALFD, CKPT_FILE_TIMERFD or
- *	CKPT_FILE_EPOLL, on return
+ * @kind: CKPT_FILE_EVENTFD, CKPT_FILE_SIGNALFD, CKPT_FILE_TIMERFD,
+ *	CKPT_FILE_EPOLL or CKPT_FILE_INOTIFY, on return
  *
  * Return: 0, or -EOPNOTSUPP for another kind.
  */
@@ -49,6 +49,8 @@ int anon_file_kind(struct file *file, u32 *kind)
 		*kind = CKPT_FILE_TIMERFD;
 	else if (epoll_ckpt_file(file))
 		*kind = CKPT_FILE_EPOLL;
+	else if (inotify_ckpt_file(file))
+		*kind = CKPT_FILE_INOTIFY;
 	else
 		return -EOPNOTSUPP;
 	return 0;
@@ -314,8 +316,8 @@ int anon_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 }
 
 /**
- * anon_reopen() - the file made for an EVENTFD, SIGNALFD, TIMERFD or EPOLL
- *	record
+ * anon_reopen() - the file made for an EVENTFD, SIGNALFD, TIMERFD, EPOLL
+ *	or INOTIFY record
  * @ctx: restart context
  * @kind: CKPT_FILE_* kind of the FILE record
  * @obj_ref: object id of the state record, already checked
@@ -339,6 +341,9 @@ struct file *anon_reopen(struct ckpt_ctx *ctx, u32 kind, u32 obj_ref,
 		break;
 	case CKPT_FILE_EPOLL:
 		type = CKPT_OBJ_EPOLL;
+		break;
+	case CKPT_FILE_INOTIFY:
+		type = CKPT_OBJ_INOTIFY;
 		break;
 	default:
 		type = CKPT_OBJ_TIMERFD;

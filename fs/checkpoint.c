@@ -9,9 +9,10 @@
  * record of its state (fs/anon_ckpt.c), a memfd to the record of its
  * contents (mm/memfd_ckpt.c), an epoll file to the record of its
  * interest list (fs/epoll_ckpt.c), an unlinked file to the record of
- * its contents (fs/ghost_ckpt.c).  A FIFO has a path and a PIPE record.
+ * its contents (fs/ghost_ckpt.c), an inotify file to the record of its
+ * watches and events (fs/notify/inotify/inotify_ckpt.c).  A FIFO has a path and a PIPE record.
  * Other files that cannot be reopened by path are refused: sockets, other anonymous-inode files
- * (inotify, fanotify, userfaultfd...), files on internal filesystems (SysV shm, shared
+ * (fanotify, userfaultfd...), files on internal filesystems (SysV shm, shared
  * anonymous memory, nsfs, pidfs...), files outside the
  * checkpointer's root, and devices other than the stateless memory
  * devices and terminals.
@@ -142,6 +143,8 @@ static enum ckpt_obj_type ckpt_file_obj_type(u32 kind)
 		return CKPT_OBJ_EPOLL;
 	case CKPT_FILE_UNLINKED:
 		return CKPT_OBJ_GHOST;
+	case CKPT_FILE_INOTIFY:
+		return CKPT_OBJ_INOTIFY;
 	}
 	return 0;
 }
@@ -150,7 +153,8 @@ static enum ckpt_obj_type ckpt_file_obj_type(u32 kind)
 static bool ckpt_file_anon(u32 kind)
 {
 	return kind == CKPT_FILE_EVENTFD || kind == CKPT_FILE_SIGNALFD ||
-	       kind == CKPT_FILE_TIMERFD || kind == CKPT_FILE_EPOLL;
+	       kind == CKPT_FILE_TIMERFD || kind == CKPT_FILE_EPOLL ||
+	       kind == CKPT_FILE_INOTIFY;
 }
 
 /*
@@ -370,6 +374,11 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"%s: open flags %#x on %pD not supported",
 				who, h.flags, file);
+	} else if (h.kind == CKPT_FILE_INOTIFY) {
+		h.pos = 0;
+		ret = inotify_checkpoint(ctx, file, who, &h.obj_ref);
+		if (ret)
+			return ret;
 	} else if (h.kind == CKPT_FILE_EPOLL) {
 		h.pos = 0;
 		/* Its targets first: they may be files not seen yet */
@@ -815,9 +824,13 @@ static int ckpt_check_file_flags(struct ckpt_ctx *ctx,
 	    h->flags & (CKPT_O_DIRECT | CKPT_O_PATH))
 		return ckpt_bad(ctx, "FILE", "flags", "%#x for a pipe",
 				h->flags);
-	/* Anonymous files are read-write, and only O_NONBLOCK changes */
-	if (ckpt_file_anon(h->kind) && h->flags != CKPT_O_RDWR &&
-	    h->flags != (CKPT_O_RDWR | CKPT_O_NONBLOCK))
+	/*
+	 * Anonymous files are read-write (inotify files read-only), and
+	 * only O_NONBLOCK changes
+	 */
+	acc = h->kind == CKPT_FILE_INOTIFY ? CKPT_O_RDONLY : CKPT_O_RDWR;
+	if (ckpt_file_anon(h->kind) && h->flags != acc &&
+	    h->flags != (acc | CKPT_O_NONBLOCK))
 		return ckpt_bad(ctx, "FILE", "flags", "%#x for kind %u",
 				h->flags, h->kind);
 	return 0;
@@ -1376,6 +1389,7 @@ bool file_obj_rec(u32 type)
 	case CKPT_HDR_MEMFD:
 	case CKPT_HDR_EPOLL:
 	case CKPT_HDR_GHOST:
+	case CKPT_HDR_INOTIFY:
 		return true;
 	}
 	return false;
@@ -1418,10 +1432,11 @@ int file_restore_mode(struct ckpt_ctx *ctx, struct file *file, u32 mode,
  * file_obj_restore() - restore a FILE record or an object files refer to
  * @ctx: restart context
  * @h: the record, as read: a FILE, or a record of what files open (PIPE,
- *	EVENTFD, SIGNALFD, TIMERFD, MEMFD, EPOLL, GHOST)
+ *	EVENTFD, SIGNALFD, TIMERFD, MEMFD, EPOLL, GHOST, INOTIFY)
  *
  * Return: 0 or a negative errno, see file_restore(), pipe_restore(),
- * anon_restore(), memfd_restore(), epoll_restore() and ghost_restore().
+ * anon_restore(), memfd_restore(), epoll_restore(), ghost_restore() and
+ * inotify_restore().
  */
 int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
@@ -1440,6 +1455,8 @@ int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 		return epoll_restore(ctx, (const void *)h);
 	case CKPT_HDR_GHOST:
 		return ghost_restore(ctx, (const void *)h);
+	case CKPT_HDR_INOTIFY:
+		return inotify_restore(ctx, (const void *)h);
 	}
 	return ckpt_err(ctx, -EINVAL, "%s record is not a file's",
 			ckpt_rec_name(h->type));

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include <linux/completion.h>
 #include <linux/hashtable.h>
+#include <linux/list.h>
 #include <linux/xarray.h>
 #include <linux/printk.h>
 #include <uapi/linux/checkpoint_hdr.h>
@@ -39,6 +40,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_MEMFD = CKPT_HDR_MEMFD,
 	CKPT_OBJ_EPOLL = CKPT_HDR_EPOLL,
 	CKPT_OBJ_GHOST = CKPT_HDR_GHOST,
+	CKPT_OBJ_INOTIFY = CKPT_HDR_INOTIFY,
 	CKPT_OBJ_MM = CKPT_HDR_MM,
 	CKPT_OBJ_SIGHAND = CKPT_HDR_SIGHAND,
 };
@@ -80,6 +82,7 @@ struct ckpt_rtask {
  * @root: checkpoint: the task being checkpointed
  * @tty: restart: the restarter's terminal, for the image's terminals
  * @rtask: restart: the task being rebuilt
+ * @deferred: restart: steps run once the image is read (ckpt_defer())
  * @logbuf: scratch buffer for log lines
  */
 struct ckpt_ctx {
@@ -102,6 +105,7 @@ struct ckpt_ctx {
 	struct task_struct *root;
 	struct file *tty;
 	struct ckpt_rtask *rtask;
+	struct list_head deferred;
 	char *logbuf;
 };
 
@@ -172,6 +176,11 @@ int ckpt_check_pad(struct ckpt_ctx *ctx, const void *pad, size_t len,
 int ckpt_check_string(struct ckpt_ctx *ctx, const char *s, size_t len,
 		      const char *what);
 
+/* Steps of a restore run once the whole image is read (restart) */
+int ckpt_defer(struct ckpt_ctx *ctx, int (*run)(struct ckpt_ctx *, void *),
+	       void (*release)(void *), void *data);
+void ckpt_deferred_free(struct ckpt_ctx *ctx);
+
 /* Object table (restart) */
 int ckpt_obj_define(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type);
 int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
@@ -237,6 +246,31 @@ bool epoll_ckpt_file(struct file *file);
 int epoll_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
 		     u32 *objref);
 int epoll_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_epoll *h);
+
+#ifdef CONFIG_INOTIFY_USER
+bool inotify_ckpt_file(struct file *file);
+int inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+		       const char *who, u32 *objref);
+int inotify_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_inotify *h);
+#else
+static inline bool inotify_ckpt_file(struct file *file)
+{
+	return false;
+}
+
+static inline int inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				     const char *who, u32 *objref)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int inotify_restore(struct ckpt_ctx *ctx,
+				  const struct ckpt_hdr_inotify *h)
+{
+	return ckpt_err(ctx, -EOPNOTSUPP,
+			"inotify %u: this kernel has no inotify", h->objref);
+}
+#endif
 
 bool ghost_ckpt_file(struct file *file);
 int ghost_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,

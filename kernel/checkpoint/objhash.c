@@ -55,6 +55,7 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 	case CKPT_OBJ_SIGNALFD:
 	case CKPT_OBJ_TIMERFD:
 	case CKPT_OBJ_EPOLL:
+	case CKPT_OBJ_INOTIFY:
 		get_file(ptr);
 		break;
 	case CKPT_OBJ_CRED:
@@ -105,6 +106,7 @@ static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 	case CKPT_OBJ_SIGNALFD:
 	case CKPT_OBJ_TIMERFD:
 	case CKPT_OBJ_EPOLL:
+	case CKPT_OBJ_INOTIFY:
 		/* The file, saved or made */
 		fput(ptr);
 		break;

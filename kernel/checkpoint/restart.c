@@ -181,6 +181,70 @@ int ckpt_do_verify(struct ckpt_ctx *ctx)
 	return ret;
 }
 
+/* A step of the restore that waits for the whole image: ckpt_defer() */
+struct ckpt_deferred {
+	struct list_head list;
+	int (*run)(struct ckpt_ctx *ctx, void *data);
+	void (*release)(void *data);
+	void *data;
+};
+
+/**
+ * ckpt_defer() - run a step of a restore once the whole image is read
+ * @ctx: restart context
+ * @run: the step; its error fails the restart
+ * @release: frees @data, whether @run ran or not
+ * @data: what @run and @release are given
+ *
+ * For state that the rest of the restore would disturb: the watches of
+ * an inotify file would report the opening of the files restored after
+ * it.  The steps run in the order they were deferred, in the task being
+ * rebuilt, before it takes the image's credentials.
+ *
+ * Return: 0, or -ENOMEM, after calling @release.
+ */
+int ckpt_defer(struct ckpt_ctx *ctx, int (*run)(struct ckpt_ctx *, void *),
+	       void (*release)(void *), void *data)
+{
+	struct ckpt_deferred *d;
+
+	d = kmalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		release(data);
+		return -ENOMEM;
+	}
+	d->run = run;
+	d->release = release;
+	d->data = data;
+	list_add_tail(&d->list, &ctx->deferred);
+	return 0;
+}
+
+/* Free the deferred steps, having run them in order until one failed */
+static int ckpt_deferred_put(struct ckpt_ctx *ctx, bool run)
+{
+	struct ckpt_deferred *d, *tmp;
+	int ret = 0;
+
+	list_for_each_entry_safe(d, tmp, &ctx->deferred, list) {
+		if (run && !ret)
+			ret = d->run(ctx, d->data);
+		list_del(&d->list);
+		d->release(d->data);
+		kfree(d);
+	}
+	return ret;
+}
+
+/**
+ * ckpt_deferred_free() - free the steps of ckpt_defer() without running them
+ * @ctx: restart context
+ */
+void ckpt_deferred_free(struct ckpt_ctx *ctx)
+{
+	ckpt_deferred_put(ctx, false);
+}
+
 /* The last steps, once the whole image has been read and checked */
 static int ckpt_restart_finish(struct ckpt_ctx *ctx)
 {
@@ -207,6 +271,8 @@ static int ckpt_restart_child(void *arg)
 	int ret;
 
 	ret = ckpt_read_records(ctx);
+	/* The deferred steps run if all went well, and are freed anyway */
+	ret = ckpt_deferred_put(ctx, !ret) ?: ret;
 	if (!ret)
 		ret = ckpt_restart_finish(ctx);
 	rt->err = ret;

@@ -38,6 +38,9 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_epoll) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_epoll_item) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ghost) != 32);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_inotify) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_inotify_watch) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_inotify_event) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file_data) +
 		     CKPT_FILE_DATA_MAX > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_mm) != 112);
@@ -60,6 +63,7 @@ late_initcall(ckpt_init);
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
+	ckpt_deferred_free(ctx);
 	ckpt_obj_table_free(ctx);
 	if (ctx->logfile)
 		fput(ctx->logfile);
@@ -85,6 +89,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(unsigned long flags, int logfd,
 	ctx->next_objref = 1;
 	hash_init(ctx->obj_hash);
 	xa_init(&ctx->obj_ids);
+	INIT_LIST_HEAD(&ctx->deferred);
 
 	ctx->buf_size = restart ? CKPT_RECORD_MAX : CKPT_WBUF_SIZE;
 	ctx->buf = kvmalloc(ctx->buf_size, GFP_KERNEL);

@@ -60,6 +60,8 @@ struct info {
 	 * FILE_LOCK records of the last FILES.
 	 */
 	unsigned int sub_type, sub_parent, sub_ref, sub_nr, sub_left;
+	/* the INOTIFY_EVENT records due after the INOTIFY_WATCH ones */
+	unsigned int ino_ref, ino_events;
 	unsigned long long data_size, data_next;	/* of FILE_DATA */
 	unsigned int files_ref, nr_fds, fds_left, nr_locks, locks_left;
 	long long prev_fd;
@@ -431,7 +433,7 @@ static const char *file_kind(uint32_t kind)
 		[CKPT_FILE_SIGNALFD] = "SIGNALFD",
 		[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_MEMFD] = "MEMFD",
 		[CKPT_FILE_EPOLL] = "EPOLL", [CKPT_FILE_UNLINKED] = "UNLINKED",
-		[CKPT_FILE_FIFO] = "FIFO",
+		[CKPT_FILE_FIFO] = "FIFO", [CKPT_FILE_INOTIFY] = "INOTIFY",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -451,6 +453,7 @@ static unsigned int file_obj_type(unsigned int kind)
 	case CKPT_FILE_MEMFD:		return CKPT_HDR_MEMFD;
 	case CKPT_FILE_EPOLL:		return CKPT_HDR_EPOLL;
 	case CKPT_FILE_UNLINKED:	return CKPT_HDR_GHOST;
+	case CKPT_FILE_INOTIFY:		return CKPT_HDR_INOTIFY;
 	}
 	return 0;
 }
@@ -877,6 +880,104 @@ static void print_epoll_item(struct info *in, const struct ckpt_hdr *h)
 	check_ref(in, r->file_ref, CKPT_HDR_FILE, 0, "file_ref");
 }
 
+/* IN_* bits of <linux/inotify.h>, for watches and events */
+static const char *const inotify_bits[32] = {
+	"ACCESS", "MODIFY", "ATTRIB", "CLOSE_WRITE", "CLOSE_NOWRITE", "OPEN",
+	"MOVED_FROM", "MOVED_TO", "CREATE", "DELETE", "DELETE_SELF",
+	"MOVE_SELF", [13] = "UNMOUNT", "Q_OVERFLOW", "IGNORED",
+	[24] = "ONLYDIR", "DONT_FOLLOW", "EXCL_UNLINK", [28] = "MASK_CREATE",
+	"MASK_ADD", "ISDIR", "ONESHOT",
+};
+
+#define INOTIFY_EVENTS		0x00000fffU
+#define INOTIFY_WATCH_KNOWN	(INOTIFY_EVENTS | 0x84000000U)
+#define INOTIFY_EVENT_KNOWN	(INOTIFY_EVENTS | 0x4000e000U)
+
+/* The events of the INOTIFY just defined, once its watches are seen */
+static void expect_inotify_events(struct info *in)
+{
+	if (in->sub_left || !in->ino_events)
+		return;
+	expect_sub(in, CKPT_HDR_INOTIFY_EVENT, CKPT_HDR_INOTIFY, in->ino_ref,
+		   in->ino_events);
+	in->ino_events = 0;
+}
+
+static void print_inotify(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_inotify *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_INOTIFY);
+	out(in, "objref %u  nr_watches %u  nr_events %u  next_wd %u",
+	    r->objref, r->nr_watches, r->nr_events, r->next_wd);
+	expect_sub(in, CKPT_HDR_INOTIFY_WATCH, CKPT_HDR_INOTIFY, r->objref,
+		   r->nr_watches);
+	in->ino_ref = r->objref;
+	in->ino_events = r->nr_events;
+	expect_inotify_events(in);
+	if (r->nr_watches > CKPT_INOTIFY_WATCHES_MAX)
+		problem(in, "nr_watches %u > %u", r->nr_watches,
+			CKPT_INOTIFY_WATCHES_MAX);
+	if (r->nr_events > CKPT_INOTIFY_EVENTS_MAX)
+		problem(in, "nr_events %u > %u", r->nr_events,
+			CKPT_INOTIFY_EVENTS_MAX);
+	if (r->next_wd < 1 || r->next_wd > INT32_MAX)
+		problem(in, "next_wd %u: not 1 to 2^31 - 1", r->next_wd);
+}
+
+static void print_inotify_watch(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_inotify_watch *r = (const void *)h;
+	const char *path = (const void *)(r + 1);
+	char buf[200];
+
+	if (r->path_len > CKPT_PATH_MAX) {
+		problem(in, "path_len %u > %u", r->path_len, CKPT_PATH_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->path_len))
+		return;
+	out(in, "wd %u  %s  mode %#o  mask %s", r->wd,
+	    str_field(in, path, r->path_len, "path"), r->mode,
+	    flag_names(buf, sizeof(buf), r->mask, inotify_bits,
+		       ARRAY_SIZE(inotify_bits)));
+	expect_inotify_events(in);
+	if (r->path_len < 2 || path[0] != '/')
+		problem(in, "path: not an absolute path");
+	if (r->wd < 1 || r->wd > INT32_MAX)
+		problem(in, "wd %u: not 1 to 2^31 - 1", r->wd);
+	if (r->mask & ~INOTIFY_WATCH_KNOWN)
+		problem(in, "unknown mask bits %#x",
+			r->mask & ~INOTIFY_WATCH_KNOWN);
+	if (!r->mode || r->mode & ~S_IFMT)
+		problem(in, "mode %#o: not a file type", r->mode);
+}
+
+static void print_inotify_event(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_inotify_event *r = (const void *)h;
+	const char *name = (const void *)(r + 1);
+	char buf[200];
+
+	if (r->name_len > 256) {
+		problem(in, "name_len %u > 256", r->name_len);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->name_len))
+		return;
+	out(in, "wd %d  mask %s  cookie %u  name %s", (int)r->wd,
+	    flag_names(buf, sizeof(buf), r->mask, inotify_bits,
+		       ARRAY_SIZE(inotify_bits)),
+	    r->cookie,
+	    r->name_len ? str_field(in, name, r->name_len, "name") : "-");
+	if (!r->mask || r->mask & ~INOTIFY_EVENT_KNOWN)
+		problem(in, "mask %#x: none, or unknown bits", r->mask);
+	if (r->wd != CKPT_INOTIFY_WD_NONE && (r->wd < 1 || r->wd > INT32_MAX))
+		problem(in, "wd %u: not 1 to 2^31 - 1", r->wd);
+}
+
 static const char *auxv_name(uint64_t type)
 {
 	static const char *const names[] = {
@@ -1051,6 +1152,9 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_EPOLL:	return print_epoll;
 	case CKPT_HDR_EPOLL_ITEM: return print_epoll_item;
 	case CKPT_HDR_GHOST:	return print_ghost;
+	case CKPT_HDR_INOTIFY:	return print_inotify;
+	case CKPT_HDR_INOTIFY_WATCH: return print_inotify_watch;
+	case CKPT_HDR_INOTIFY_EVENT: return print_inotify_event;
 	case CKPT_HDR_MM:	return print_mm;
 	case CKPT_HDR_VMA:	return print_vma;
 	case CKPT_HDR_PAGES:	return print_pages;
@@ -1094,6 +1198,8 @@ static void check_place(struct info *in, uint32_t type)
 	case CKPT_HDR_PIPE_BUF:
 	case CKPT_HDR_FILE_DATA:
 	case CKPT_HDR_EPOLL_ITEM:
+	case CKPT_HDR_INOTIFY_WATCH:
+	case CKPT_HDR_INOTIFY_EVENT:
 		problem(in, "%s record out of place", ckpt_rec_name(type));
 		return;
 	}
@@ -1110,6 +1216,7 @@ static void check_place(struct info *in, uint32_t type)
 		case CKPT_HDR_MEMFD:
 		case CKPT_HDR_EPOLL:
 		case CKPT_HDR_GHOST:
+		case CKPT_HDR_INOTIFY:
 			return;
 		}
 		problem(in, "%s record after %u of the %u fds of FILES %u",

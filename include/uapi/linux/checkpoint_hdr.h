@@ -26,7 +26,7 @@
 
 /* "LNXCKPT1" read as a little-endian __u64 */
 #define CKPT_MAGIC		0x3154504b43584e4cULL
-#define CKPT_VERSION		2
+#define CKPT_VERSION		3
 
 /* Every record length is a multiple of this */
 #define CKPT_ALIGN		8
@@ -75,6 +75,11 @@
  * @CKPT_HDR_EPOLL: an epoll file: struct ckpt_hdr_epoll
  * @CKPT_HDR_EPOLL_ITEM: an item of an epoll file: struct ckpt_hdr_epoll_item
  * @CKPT_HDR_GHOST: an unlinked open file: struct ckpt_hdr_ghost
+ * @CKPT_HDR_INOTIFY: an inotify file: struct ckpt_hdr_inotify
+ * @CKPT_HDR_INOTIFY_WATCH: a watch of an inotify file:
+ *	struct ckpt_hdr_inotify_watch
+ * @CKPT_HDR_INOTIFY_EVENT: an event queued on an inotify file:
+ *	struct ckpt_hdr_inotify_event
  * @CKPT_HDR_MM: an address space: struct ckpt_hdr_mm
  * @CKPT_HDR_VMA: a mapping: struct ckpt_hdr_vma
  * @CKPT_HDR_PAGES: page contents: struct ckpt_hdr_pages
@@ -105,6 +110,9 @@ enum ckpt_hdr_type {
 	CKPT_HDR_EPOLL = 313,
 	CKPT_HDR_EPOLL_ITEM = 314,
 	CKPT_HDR_GHOST = 315,
+	CKPT_HDR_INOTIFY = 316,
+	CKPT_HDR_INOTIFY_WATCH = 317,
+	CKPT_HDR_INOTIFY_EVENT = 318,
 
 	CKPT_HDR_MM = 401,
 	CKPT_HDR_VMA = 402,
@@ -418,7 +426,8 @@ struct ckpt_hdr_xstate {
 #define CKPT_FILE_EPOLL		10	/* epoll_create(2) */
 #define CKPT_FILE_UNLINKED	11	/* a regular file without a name */
 #define CKPT_FILE_FIFO		12	/* a named pipe (mkfifo(3)) */
-#define CKPT_FILE_KIND_MAX	12
+#define CKPT_FILE_INOTIFY	13	/* inotify_init(2) */
+#define CKPT_FILE_KIND_MAX	13
 
 /* ckpt_hdr_file.flags: open flags, independent of the arch's O_ values */
 #define CKPT_O_RDONLY		0x0U
@@ -442,7 +451,7 @@ struct ckpt_hdr_xstate {
  * Followed by @path_len bytes of path (absolute, seen from the
  * checkpointer's root, NUL-terminated), then zero padding to a
  * multiple of 8 bytes.  Files that have no path (pipes, eventfd,
- * signalfd, timerfd, memfd, epoll, unlinked files) have a @path_len of
+ * signalfd, timerfd, memfd, epoll, inotify, unlinked files) have a @path_len of
  * 0; their state is in the object @obj_ref refers to, defined before
  * the file.  A FIFO has both: its path, and the PIPE with its data.
  *
@@ -456,8 +465,9 @@ struct ckpt_hdr_xstate {
  * @path_len: length of the path that follows, NUL included; 0 if none
  * @obj_ref: object id of what the file is an opening of: the
  *	CKPT_HDR_PIPE of a pipe end or a FIFO, the CKPT_HDR_EVENTFD,
- *	CKPT_HDR_SIGNALFD, CKPT_HDR_TIMERFD, CKPT_HDR_MEMFD, CKPT_HDR_EPOLL
- *	or CKPT_HDR_GHOST of those kinds; 0 for the other kinds
+ *	CKPT_HDR_SIGNALFD, CKPT_HDR_TIMERFD, CKPT_HDR_MEMFD, CKPT_HDR_EPOLL,
+ *	CKPT_HDR_GHOST or CKPT_HDR_INOTIFY of those kinds; 0 for the other
+ *	kinds
  * @__pad: zero
  */
 struct ckpt_hdr_file {
@@ -731,6 +741,78 @@ struct ckpt_hdr_ghost {
 	__u32 nr_data;
 	__u32 dir_len;
 	__u64 size;
+};
+
+/* Most watches, and most queued events, of an inotify file */
+#define CKPT_INOTIFY_WATCHES_MAX	(1U << 20)
+#define CKPT_INOTIFY_EVENTS_MAX		(1U << 20)
+
+/**
+ * struct ckpt_hdr_inotify - an inotify file (an object)
+ *
+ * Followed by @nr_watches CKPT_HDR_INOTIFY_WATCH records, in increasing
+ * wd order, then @nr_events CKPT_HDR_INOTIFY_EVENT records: the events
+ * not read yet, oldest first.
+ *
+ * @h: record header
+ * @objref: object id
+ * @nr_watches: number of watches
+ * @nr_events: number of queued events
+ * @next_wd: where the search for the wd of the next new watch starts
+ *	(1 to 2^31 - 1)
+ */
+struct ckpt_hdr_inotify {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 nr_watches;
+	__u32 nr_events;
+	__u32 next_wd;
+};
+
+/**
+ * struct ckpt_hdr_inotify_watch - a watch of an inotify file
+ *
+ * Followed by @path_len bytes of the path of the watched file or
+ * directory (absolute, seen from the checkpointer's root,
+ * NUL-terminated), then zero padding to a multiple of 8 bytes.
+ *
+ * @h: record header
+ * @wd: its watch descriptor, 1 to 2^31 - 1
+ * @mask: IN_* events of <linux/inotify.h>, with IN_ONESHOT and
+ *	IN_EXCL_UNLINK
+ * @mode: file type (S_IFMT bits) of what it watches
+ * @path_len: length of the path, NUL included
+ */
+struct ckpt_hdr_inotify_watch {
+	struct ckpt_hdr h;
+	__u32 wd;
+	__u32 mask;
+	__u32 mode;
+	__u32 path_len;
+};
+
+/* ckpt_hdr_inotify_event.wd of IN_Q_OVERFLOW: -1 */
+#define CKPT_INOTIFY_WD_NONE	0xffffffffU
+
+/**
+ * struct ckpt_hdr_inotify_event - an event not yet read from an inotify file
+ *
+ * Followed by @name_len bytes of name (NUL-terminated; none if
+ * @name_len is 0), then zero padding to a multiple of 8 bytes.
+ *
+ * @h: record header
+ * @wd: watch descriptor it reports, as read(2) gives it (the watch may
+ *	be gone); %CKPT_INOTIFY_WD_NONE for IN_Q_OVERFLOW
+ * @mask: IN_* bits of the event, as read(2) gives them
+ * @cookie: its cookie, which ties the two events of a rename
+ * @name_len: length of the name, NUL included; 0 if none
+ */
+struct ckpt_hdr_inotify_event {
+	struct ckpt_hdr h;
+	__u32 wd;
+	__u32 mask;
+	__u32 cookie;
+	__u32 name_len;
 };
 
 /* Most CKPT_HDR_FILE_LOCK records of an fd table */

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -517,9 +516,10 @@ static int socket_fn(void *arg)
 	return 0;
 }
 
-static int inotify_fn(void *arg)
+/* A pidfd: a file of the internal pidfs */
+static int pidfd_fn(void *arg)
 {
-	int fd = inotify_init1(0);
+	int fd = syscall(SYS_pidfd_open, getpid(), 0);
 
 	(void)arg;
 	if (fd < 0 || dup2(fd, ODD_FD) != ODD_FD)
@@ -571,8 +571,8 @@ FIXTURE_VARIANT_ADD(unsupported, socket) {
 	.names_fd = true,
 };
 
-FIXTURE_VARIANT_ADD(unsupported, inotify) {
-	.fn = inotify_fn,
+FIXTURE_VARIANT_ADD(unsupported, pidfd) {
+	.fn = pidfd_fn,
 	.names_fd = true,
 };
 

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -1309,6 +1310,274 @@ TEST_F_TIMEOUT(restart, unlinked_write_only_refused, 120)
 	expect_refused(_metadata, &self->r, EOPNOTSUPP, "fd 80: unlinked");
 }
 
+/* ---- inotify ---- */
+
+#define FD_INO		40	/* inotify file, O_NONBLOCK */
+#define FD_INO_DUP	41	/* its dup */
+#define FD_INO_F	42	/* "ino/f" open read-only: its IN_OPEN is queued */
+#define INO_DIR_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
+#define INO_F_MASK	(IN_OPEN | IN_MODIFY)
+#define INO_G_MASK	(IN_ATTRIB | IN_ONESHOT | IN_EXCL_UNLINK)
+
+/* The wds of inotify_fn(): ino/, ino/f, ino/g and a removed one */
+struct ino_wds {
+	int dir, f, g, gone;
+};
+
+/* What read(2) gives of an event */
+struct ino_ev {
+	int wd;
+	uint32_t mask;
+	uint32_t cookie;
+	char name[NAME_MAX + 1];
+};
+
+/* Read the next event of @fd; 0, or -1 when there is none */
+static int ino_next(int fd, struct ino_ev *ev)
+{
+	static char buf[4096] __attribute__((aligned(8)));
+	static size_t len, off;
+	const struct inotify_event *e;
+	ssize_t n;
+
+	if (off >= len) {
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return -1;
+		len = n;
+		off = 0;
+	}
+	e = (const void *)(buf + off);
+	ev->wd = e->wd;
+	ev->mask = e->mask;
+	ev->cookie = e->cookie;
+	snprintf(ev->name, sizeof(ev->name), "%s", e->len ? e->name : "");
+	off += sizeof(*e) + e->len;
+	return 0;
+}
+
+/* The next event of @fd must be @wd, @mask and @name */
+static int ino_expect(int fd, int wd, uint32_t mask, const char *name,
+		      struct ino_ev *ev, int code)
+{
+	if (ino_next(fd, ev))
+		return fail(code, "no event where wd %d mask %#x %s was due: %m",
+			    wd, mask, name);
+	if (ev->wd != wd || ev->mask != mask || strcmp(ev->name, name))
+		return fail(code, "event wd %d mask %#x \"%s\", want wd %d mask %#x \"%s\"",
+			    ev->wd, ev->mask, ev->name, wd, mask, name);
+	return 0;
+}
+
+/* The mask fdinfo shows for @wd of @fd, or -1 */
+static long ino_fdinfo_mask(int fd, int wd)
+{
+	char path[64], line[512];
+	unsigned int w, m;
+	long mask = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "inotify wd:%x ino:%*x sdev:%*x mask:%x",
+			   &w, &m) == 2 && (int)w == wd)
+			mask = m;
+	fclose(f);
+	return mask;
+}
+
+static int ino_path(char *buf, size_t size, const char *name)
+{
+	return snprintf(buf, size, "%s/ino/%s", g_dir, name) >= (int)size;
+}
+
+/* After the stop: the queue, the watches with their masks, the next wd */
+static int inotify_check(const struct ino_wds *w)
+{
+	char path[PATH_MAX];
+	struct ino_ev ev, from, to;
+	int fd, wd;
+
+	if (check_fl(FD_INO, O_RDONLY, 1, 10) ||
+	    check_fl(FD_INO_DUP, O_RDONLY, 1, 10))
+		return 10;
+	if (ino_fdinfo_mask(FD_INO, w->dir) != INO_DIR_MASK ||
+	    ino_fdinfo_mask(FD_INO, w->f) != INO_F_MASK ||
+	    ino_fdinfo_mask(FD_INO, w->g) != INO_G_MASK ||
+	    ino_fdinfo_mask(FD_INO, w->gone) != -1)
+		return fail(11, "watch masks %#lx %#lx %#lx %#lx",
+			    ino_fdinfo_mask(FD_INO, w->dir),
+			    ino_fdinfo_mask(FD_INO, w->f),
+			    ino_fdinfo_mask(FD_INO, w->g),
+			    ino_fdinfo_mask(FD_INO, w->gone));
+	/* The queue, in order, through the dup too */
+	if (ino_expect(FD_INO_DUP, w->gone, IN_IGNORED, "", &ev, 12) ||
+	    ino_expect(FD_INO, w->dir, IN_CREATE, "new1", &ev, 13) ||
+	    ino_expect(FD_INO, w->dir, IN_MOVED_FROM, "new1", &from, 14) ||
+	    ino_expect(FD_INO, w->dir, IN_MOVED_TO, "new2", &to, 15) ||
+	    ino_expect(FD_INO, w->f, IN_OPEN, "", &ev, 16))
+		return 12;
+	if (!from.cookie || to.cookie != from.cookie)
+		return fail(17, "rename cookies %u and %u", from.cookie,
+			    to.cookie);
+	/* Nothing else: reopening ino/f at restart reported nothing */
+	if (!ino_next(FD_INO, &ev))
+		return fail(18, "one event more: wd %d mask %#x \"%s\"", ev.wd,
+			    ev.mask, ev.name);
+	if (errno != EAGAIN)
+		return fail(18, "read after the queue: %m");
+
+	/* The watches work, IN_ONESHOT included */
+	if (ino_path(path, sizeof(path), "g") || chmod(path, 0600))
+		return fail(19, "chmod g: %m");
+	if (ino_path(path, sizeof(path), "new3"))
+		return 20;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(20, "create new3: %m");
+	close(fd);
+	if (ino_expect(FD_INO, w->g, IN_ATTRIB, "", &ev, 21) ||
+	    ino_expect(FD_INO, w->g, IN_IGNORED, "", &ev, 22) ||
+	    ino_expect(FD_INO, w->dir, IN_CREATE, "new3", &ev, 23))
+		return 21;
+	/* A new watch takes the wd after the highest ever given */
+	wd = inotify_add_watch(FD_INO, g_dir, IN_DELETE);
+	if (wd != w->gone + 1)
+		return fail(24, "new watch got wd %d, want %d", wd,
+			    w->gone + 1);
+	return 0;
+}
+
+static int inotify_fn(void *arg)
+{
+	char path[PATH_MAX];
+	struct ino_wds w;
+	int fd;
+
+	(void)arg;
+	if (ino_path(path, sizeof(path), "") || mkdir(path, 0755))
+		return fail(1, "mkdir: %m");
+	ino_path(path, sizeof(path), "f");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || close(fd))
+		return fail(2, "create f: %m");
+	ino_path(path, sizeof(path), "g");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || close(fd))
+		return fail(3, "create g: %m");
+	if (move_fd(inotify_init1(IN_NONBLOCK), FD_INO) ||
+	    dup2(FD_INO, FD_INO_DUP) != FD_INO_DUP)
+		return fail(4, "inotify_init1: %m");
+	ino_path(path, sizeof(path), "");
+	w.dir = inotify_add_watch(FD_INO, path, INO_DIR_MASK);
+	ino_path(path, sizeof(path), "f");
+	w.f = inotify_add_watch(FD_INO, path, INO_F_MASK);
+	ino_path(path, sizeof(path), "g");
+	w.g = inotify_add_watch(FD_INO, path, INO_G_MASK);
+	w.gone = inotify_add_watch(FD_INO, g_dir, IN_ALL_EVENTS);
+	if (w.dir < 0 || w.f < 0 || w.g < 0 || w.gone < 0)
+		return fail(5, "inotify_add_watch: %m");
+	/* Events that are still queued at the stop */
+	if (inotify_rm_watch(FD_INO, w.gone))
+		return fail(6, "inotify_rm_watch: %m");
+	ino_path(path, sizeof(path), "new1");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || close(fd))
+		return fail(7, "create new1: %m");
+	{
+		char to[PATH_MAX];
+
+		ino_path(to, sizeof(to), "new2");
+		if (rename(path, to))
+			return fail(8, "rename: %m");
+	}
+	ino_path(path, sizeof(path), "f");
+	if (move_fd(open(path, O_RDONLY), FD_INO_F))
+		return fail(9, "open f: %m");
+
+	raise(SIGSTOP);
+
+	return inotify_check(&w);
+}
+
+TEST_F_TIMEOUT(restart, inotify, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_inotify *h;
+	const struct ckpt_hdr_inotify_watch *wt;
+	const struct ckpt_hdr_inotify_event *ev;
+	char want[PATH_MAX];
+
+	spawn_and_checkpoint(_metadata, &self->r, inotify_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	ASSERT_EQ(1, ckpt_count(img, CKPT_HDR_INOTIFY));
+	h = ckpt_find(img, CKPT_HDR_INOTIFY, 0);
+	EXPECT_EQ(3, h->nr_watches);
+	EXPECT_EQ(5, h->nr_events);
+	EXPECT_EQ(3, ckpt_count(img, CKPT_HDR_INOTIFY_WATCH));
+	EXPECT_EQ(5, ckpt_count(img, CKPT_HDR_INOTIFY_EVENT));
+	wt = ckpt_find(img, CKPT_HDR_INOTIFY_WATCH, 1);
+	ASSERT_NE(NULL, wt);
+	snprintf(want, sizeof(want), "%s/ino/f", g_dir);
+	EXPECT_STREQ(want, (const char *)(wt + 1));
+	EXPECT_EQ(S_IFREG, wt->mode);
+	EXPECT_EQ(INO_F_MASK, wt->mask);
+	ev = ckpt_find(img, CKPT_HDR_INOTIFY_EVENT, 1);
+	ASSERT_NE(NULL, ev);
+	EXPECT_EQ(IN_CREATE, ev->mask);
+	EXPECT_STREQ("new1", (const char *)(ev + 1));
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* The checkpoint leaves the queue and the watches to the original */
+TEST_F_TIMEOUT(restart, inotify_original, 120)
+{
+	char buf[128];
+	int status;
+
+	spawn_and_checkpoint(_metadata, &self->r, inotify_fn, NULL);
+	status = target_continue(self->r.orig);
+	self->r.orig = -1;
+	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0) {
+		TH_LOG("the original, run on, %s",
+		       describe(status, buf, sizeof(buf)));
+		show_report(_metadata);
+	}
+}
+
+/*
+ * A watch on a file unlinked but still open (the watch lives on, the
+ * file has no name any more): refused, although the open file itself
+ * could be saved
+ */
+static int inotify_unlinked_fn(void *arg)
+{
+	char path[PATH_MAX];
+
+	(void)arg;
+	if (ino_path(path, sizeof(path), "") || mkdir(path, 0755) ||
+	    move_fd(inotify_init1(0), FD_INO) ||
+	    ino_path(path, sizeof(path), "f") ||
+	    move_fd(open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600),
+		    FD_INO_F) ||
+	    inotify_add_watch(FD_INO, path, IN_MODIFY) < 0 || unlink(path))
+		return fail(1, "setting up: %m");
+	raise(SIGSTOP);
+	return 0;
+}
+
+TEST_F_TIMEOUT(restart, inotify_unlinked_refused, 120)
+{
+	self->r.orig = target_spawn(inotify_unlinked_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, &self->r, EOPNOTSUPP, "has no name");
+}
+
 /* ---- bad records ---- */
 
 /* A fixture with a copy of the image of @fn, to corrupt */
@@ -1682,22 +1951,26 @@ TEST_F_TIMEOUT(bad_epoll, epoll_records, 300)
 	expect_restart_only(_metadata, ic, EEXIST, "EPOLL_ITEM twice");
 }
 
-FIXTURE(bad_ghost) {
-	struct image_copy c;
-};
+/*
+ * BAD_IMAGE_FIXTURE() for a target that works in the test's directory,
+ * which the restart fixture makes for the others
+ */
+#define BAD_IMAGE_DIR_FIXTURE(name, fn)					\
+	FIXTURE(name) {							\
+		struct image_copy c;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		make_test_dir(_metadata, "ckpt_" #name);		\
+		image_copy_init(_metadata, &self->c, fn, NULL);		\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		image_copy_free(&self->c);				\
+		remove_test_dir();					\
+	}
 
-FIXTURE_SETUP(bad_ghost)
-{
-	/* The restart fixture makes the directory of the targets */
-	make_test_dir(_metadata, "ckpt_ghost");
-	image_copy_init(_metadata, &self->c, ghost_fn, NULL);
-}
-
-FIXTURE_TEARDOWN(bad_ghost)
-{
-	image_copy_free(&self->c);
-	remove_test_dir();
-}
+BAD_IMAGE_DIR_FIXTURE(bad_ghost, ghost_fn);
 
 TEST_F_TIMEOUT(bad_ghost, ghost_records, 300)
 {
@@ -1728,6 +2001,106 @@ TEST_F_TIMEOUT(bad_ghost, ghost_records, 300)
 	/* A directory that does not exist: a clean ENOENT */
 	dir[1] = '#';
 	expect_restart_only(_metadata, ic, ENOENT, "GHOST in no directory");
+}
+
+BAD_IMAGE_DIR_FIXTURE(bad_inotify, inotify_fn);
+
+TEST_F_TIMEOUT(bad_inotify, inotify_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_inotify *gi = ckpt_find(img, CKPT_HDR_INOTIFY, 0);
+	const struct ckpt_hdr_inotify_watch *gw0, *gw1;
+	const struct ckpt_hdr_inotify_event *ge;
+	const struct ckpt_hdr_file *gf;
+	struct ckpt_hdr_inotify_watch *w;
+	struct ckpt_hdr_inotify_event *e;
+	struct ckpt_hdr_inotify *in;
+	struct ckpt_hdr_file *f;
+	char *path, *name;
+
+	gw0 = ckpt_find(img, CKPT_HDR_INOTIFY_WATCH, 0);
+	gw1 = ckpt_find(img, CKPT_HDR_INOTIFY_WATCH, 1);
+	ge = ckpt_find(img, CKPT_HDR_INOTIFY_EVENT, 1);	/* IN_CREATE new1 */
+	gf = file_of_kind(img, CKPT_FILE_INOTIFY, 0);
+	ASSERT_NE(NULL, gi);
+	ASSERT_NE(NULL, gw0);
+	ASSERT_NE(NULL, gw1);
+	ASSERT_NE(NULL, ge);
+	ASSERT_NE(NULL, gf);
+	in = in_copy(ic, gi);
+	w = in_copy(ic, gw1);
+	e = in_copy(ic, ge);
+	f = in_copy(ic, gf);
+	path = (char *)(w + 1);
+	name = (char *)(e + 1);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	in->nr_watches = 0x40000000;
+	expect_einval(_metadata, ic, "INOTIFY nr_watches huge");
+	in->nr_watches = gi->nr_watches + 1;
+	expect_einval(_metadata, ic, "INOTIFY one watch too many");
+	in->nr_events = 0xffffffff;
+	expect_einval(_metadata, ic, "INOTIFY nr_events huge");
+	in->nr_events = gi->nr_events + 1;
+	expect_einval(_metadata, ic, "INOTIFY one event too many");
+	in->next_wd = 0;
+	expect_einval(_metadata, ic, "INOTIFY next_wd 0");
+	in->next_wd = 0x80000000;
+	expect_einval(_metadata, ic, "INOTIFY next_wd past INT_MAX");
+	w->wd = gw0->wd;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH wd not increasing");
+	w->wd = 0x80000000;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH wd past INT_MAX");
+	w->mask |= IN_DONT_FOLLOW;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH mask with IN_DONT_FOLLOW");
+	w->mask |= 0x1000;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH unknown mask bit");
+	w->mode = 0;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH mode 0");
+	w->mode = S_IFREG | 0644;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH mode with permissions");
+	w->path_len = 1;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH path_len 1");
+	w->path_len = 0x10000;
+	expect_einval(_metadata, ic, "INOTIFY_WATCH path_len past the record");
+	path[0] = 'x';
+	expect_einval(_metadata, ic, "INOTIFY_WATCH relative path");
+	path[gw1->path_len - 1] = 'x';
+	expect_einval(_metadata, ic, "INOTIFY_WATCH path without its NUL");
+	e->mask = 0;
+	expect_einval(_metadata, ic, "INOTIFY_EVENT mask 0");
+	e->mask |= 0x1000;
+	expect_einval(_metadata, ic, "INOTIFY_EVENT unknown mask bit");
+	e->mask = IN_Q_OVERFLOW;
+	expect_einval(_metadata, ic, "INOTIFY_EVENT overflow with a wd and a name");
+	e->wd = 0;
+	expect_einval(_metadata, ic, "INOTIFY_EVENT wd 0");
+	e->name_len = 1;
+	expect_einval(_metadata, ic, "INOTIFY_EVENT name_len 1");
+	e->name_len = 300;
+	expect_einval(_metadata, ic, "INOTIFY_EVENT name_len past NAME_MAX");
+	name[1] = '/';
+	expect_einval(_metadata, ic, "INOTIFY_EVENT name with a slash");
+	name[ge->name_len - 1] = 'x';
+	expect_einval(_metadata, ic, "INOTIFY_EVENT name without its NUL");
+
+	f->flags = CKPT_O_RDWR;
+	expect_einval(_metadata, ic, "inotify FILE read-write");
+	f->obj_ref = 9999;
+	expect_einval(_metadata, ic, "inotify FILE dangling obj_ref");
+	f->obj_ref = 1;
+	expect_einval(_metadata, ic, "inotify FILE obj_ref of another type");
+	f->path_len = 8;
+	expect_einval(_metadata, ic, "inotify FILE with a path");
+
+	/* Valid records that restart cannot apply */
+	path[gw1->path_len - 2] = '#';
+	expect_restart_only(_metadata, ic, ENOENT, "INOTIFY_WATCH of no file");
+	w->mode = S_IFDIR;
+	expect_restart_only(_metadata, ic, ESTALE,
+			    "INOTIFY_WATCH of a file saved as a directory");
 }
 
 /* Last: nothing above made the kernel complain */

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -105,6 +106,9 @@ struct parse_state {
 	uint64_t data_next;		/* where the next FILE_DATA may start */
 	uint64_t data_size;		/* size of that MEMFD */
 	uint32_t items_left;		/* EPOLL_ITEM records due to an EPOLL */
+	uint32_t watches_left;		/* INOTIFY_WATCH records of an INOTIFY */
+	uint32_t events_left;		/* INOTIFY_EVENT records after them */
+	uint32_t last_wd;
 	int64_t last_fd;
 	uint32_t vmas_left;		/* VMA records still due to an MM */
 	const struct ckpt_hdr_vma *vma;	/* that PAGES may follow */
@@ -214,6 +218,8 @@ static uint32_t file_obj_type(uint32_t kind)
 		return CKPT_HDR_EPOLL;
 	case CKPT_FILE_UNLINKED:
 		return CKPT_HDR_GHOST;
+	case CKPT_FILE_INOTIFY:
+		return CKPT_HDR_INOTIFY;
 	}
 	return 0;
 }
@@ -236,12 +242,21 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		return fail(s, "%u FILE_DATA records missing", s->data_left);
 	if (s->items_left && h->type != CKPT_HDR_EPOLL_ITEM)
 		return fail(s, "%u EPOLL_ITEM records missing", s->items_left);
+	if (s->watches_left && h->type != CKPT_HDR_INOTIFY_WATCH)
+		return fail(s, "%u INOTIFY_WATCH records missing",
+			    s->watches_left);
+	if (!s->watches_left && s->events_left &&
+	    h->type != CKPT_HDR_INOTIFY_EVENT)
+		return fail(s, "%u INOTIFY_EVENT records missing",
+			    s->events_left);
 	if (s->fds_left && h->type != CKPT_HDR_FD && h->type != CKPT_HDR_FILE &&
 	    h->type != CKPT_HDR_PIPE && h->type != CKPT_HDR_PIPE_BUF &&
 	    h->type != CKPT_HDR_EVENTFD && h->type != CKPT_HDR_SIGNALFD &&
 	    h->type != CKPT_HDR_TIMERFD && h->type != CKPT_HDR_MEMFD &&
 	    h->type != CKPT_HDR_FILE_DATA && h->type != CKPT_HDR_EPOLL &&
-	    h->type != CKPT_HDR_EPOLL_ITEM && h->type != CKPT_HDR_GHOST)
+	    h->type != CKPT_HDR_EPOLL_ITEM && h->type != CKPT_HDR_GHOST &&
+	    h->type != CKPT_HDR_INOTIFY && h->type != CKPT_HDR_INOTIFY_WATCH &&
+	    h->type != CKPT_HDR_INOTIFY_EVENT)
 		return fail(s, "%u FD records missing", s->fds_left);
 	if (!s->fds_left && s->locks_left && h->type != CKPT_HDR_FILE_LOCK)
 		return fail(s, "%u FILE_LOCK records missing", s->locks_left);
@@ -476,6 +491,56 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 			return fail(s, "fd %u pad %#x", r->fd, r->__pad);
 		return check_ref(s, r->file_ref, CKPT_HDR_FILE, false,
 				 "file_ref");
+	}
+	case CKPT_HDR_INOTIFY: {
+		const struct ckpt_hdr_inotify *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->nr_watches > CKPT_INOTIFY_WATCHES_MAX ||
+		    r->nr_events > CKPT_INOTIFY_EVENTS_MAX ||
+		    !r->next_wd || r->next_wd > INT32_MAX)
+			return fail(s, "nr_watches %u nr_events %u next_wd %u",
+				    r->nr_watches, r->nr_events, r->next_wd);
+		s->watches_left = r->nr_watches;
+		s->events_left = r->nr_events;
+		s->last_wd = 0;
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_INOTIFY_WATCH: {
+		const struct ckpt_hdr_inotify_watch *r = (const void *)h;
+
+		if (!s->watches_left)
+			return fail(s, "INOTIFY_WATCH record not announced by an INOTIFY");
+		s->watches_left--;
+		if (r->path_len > CKPT_PATH_MAX)
+			return fail(s, "path_len %u", r->path_len);
+		if (check_len(s, h, sizeof(*r), r->path_len) ||
+		    check_str(s, (const char *)(r + 1), r->path_len, "path"))
+			return -1;
+		if (r->wd <= s->last_wd || r->wd > INT32_MAX ||
+		    r->mode & ~S_IFMT || !r->mode)
+			return fail(s, "wd %u after %u, mode %#o", r->wd,
+				    s->last_wd, r->mode);
+		s->last_wd = r->wd;
+		return 0;
+	}
+	case CKPT_HDR_INOTIFY_EVENT: {
+		const struct ckpt_hdr_inotify_event *r = (const void *)h;
+
+		if (s->watches_left || !s->events_left)
+			return fail(s, "INOTIFY_EVENT record not announced by an INOTIFY");
+		s->events_left--;
+		if (r->name_len > 256)
+			return fail(s, "name_len %u", r->name_len);
+		if (check_len(s, h, sizeof(*r), r->name_len))
+			return -1;
+		if (r->name_len &&
+		    check_str(s, (const char *)(r + 1), r->name_len, "name"))
+			return -1;
+		if (!r->mask)
+			return fail(s, "event without a mask");
+		return 0;
 	}
 	case CKPT_HDR_FILE_LOCK: {
 		const struct ckpt_hdr_file_lock *r = (const void *)h;
