@@ -86,6 +86,14 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d has %d threads: only single-threaded processes are supported",
 				pid, get_nr_threads(t));
+	/* A child, even a zombie, would be missing from the restart */
+	read_lock(&tasklist_lock);
+	shared = !list_empty(&t->children);
+	read_unlock(&tasklist_lock);
+	if (shared)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pid %d has children: process trees not supported yet",
+				pid);
 	ret = arch_ckpt_check_task(ctx, t);
 	if (ret)
 		return ret;

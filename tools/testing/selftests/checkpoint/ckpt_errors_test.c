@@ -3,6 +3,7 @@
  * checkpoint(2): what it refuses and with which errno, who may call it,
  * the kinds of stop it accepts, and that the target is left as it was.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -64,6 +65,40 @@ static bool wait_state(pid_t pid, char state)
 
 	for (i = 0; i < 2000; i++) {
 		if (proc_state(pid) == state)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Number of open fds of @pid, or -1 */
+static int nr_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Wait until a target_sleep_fn() target sleeps in pause(), having closed
+ * the fds it inherited (but 0, 1 and 2)
+ */
+static bool wait_settled(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (proc_state(pid) == 'S' && nr_fds(pid) == 3)
 			return true;
 		usleep(1000);
 	}
@@ -420,7 +455,9 @@ TEST(cgroup_frozen)
 	struct ckpt_image img;
 	bool mounted = false;
 	struct statfs sfs;
-	int err, i;
+	char log[1024];
+	int err, i, logfd;
+	ssize_t n;
 	size_t len;
 	void *buf;
 	pid_t pid;
@@ -447,6 +484,8 @@ TEST(cgroup_frozen)
 
 	pid = target_spawn_running(target_sleep_fn, NULL);
 	ASSERT_GT(pid, 0);
+	/* Frozen before it closes the test's fds, it would be refused */
+	ASSERT_TRUE(wait_settled(pid));
 	snprintf(num, sizeof(num), "%d", pid);
 	EXPECT_EQ(0, write_str(cg, "cgroup.procs", num));
 	EXPECT_EQ(0, write_str(cg, "cgroup.freeze", "1"));
@@ -454,9 +493,14 @@ TEST(cgroup_frozen)
 		usleep(1000);
 	EXPECT_TRUE(cg_frozen(cg));
 
-	err = ckpt_capture(pid, CKPT_SINK_MEMFD, 0, -1, &buf, &len);
+	logfd = memfd();
+	ASSERT_LE(0, logfd);
+	err = ckpt_capture(pid, CKPT_SINK_MEMFD, 0, logfd, &buf, &len);
+	n = pread(logfd, log, sizeof(log) - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	close(logfd);
 	EXPECT_EQ(0, err) {
-		TH_LOG("checkpoint: %s", strerror(err));
+		TH_LOG("checkpoint: %s; log: %s", strerror(err), log);
 	}
 	if (!err) {
 		EXPECT_EQ(0, ckpt_parse(&img, buf, len)) {
@@ -529,6 +573,24 @@ static int pidfd_fn(void *arg)
 	return 0;
 }
 
+/* A child, which the restart would not bring back */
+static int children_fn(void *arg)
+{
+	pid_t pid = fork();
+
+	(void)arg;
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	raise(SIGSTOP);
+	kill(pid, SIGKILL);
+	return waitpid(pid, NULL, 0) != pid;
+}
+
 static int itimer_fn(void *arg)
 {
 	struct itimerval it = { { 1000, 0 }, { 1000, 0 } };
@@ -574,6 +636,10 @@ FIXTURE_VARIANT_ADD(unsupported, socket) {
 FIXTURE_VARIANT_ADD(unsupported, pidfd) {
 	.fn = pidfd_fn,
 	.names_fd = true,
+};
+
+FIXTURE_VARIANT_ADD(unsupported, children) {
+	.fn = children_fn,
 };
 
 FIXTURE_VARIANT_ADD(unsupported, itimer) {

@@ -363,22 +363,35 @@ TEST_F_TIMEOUT(restart, pipe_shared_outside_refused, 120)
 
 static int pipe_fork_fn(void *arg)
 {
-	pid_t pid;
+	pid_t pid, gpid = -1;
+	int p[2];
 
 	(void)arg;
-	if (pipe_at(FD_WAIT_R, FD_WAIT_W, 0))
+	if (pipe_at(FD_WAIT_R, FD_WAIT_W, 0) || pipe2(p, O_CLOEXEC))
 		return fail(1, "pipe: %m");
-	/* A child shares the very same open files, and waits */
+	/*
+	 * A grandchild (not a child: the target must have none) shares
+	 * the very same open files, and waits
+	 */
 	pid = fork();
 	if (pid < 0)
 		return fail(2, "fork: %m");
 	if (!pid) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		pause();
-		_exit(0);
+		gpid = fork();
+		if (!gpid) {
+			alarm(WAIT_SECS);
+			pause();
+			_exit(0);
+		}
+		_exit(write(p[1], &gpid, sizeof(gpid)) != sizeof(gpid));
 	}
+	if (waitpid(pid, NULL, 0) != pid ||
+	    read(p[0], &gpid, sizeof(gpid)) != sizeof(gpid) || gpid <= 0)
+		return fail(3, "no grandchild: %m");
+	close(p[0]);
+	close(p[1]);
 	raise(SIGSTOP);
-	kill(pid, SIGKILL);
+	kill(gpid, SIGKILL);
 	return 0;
 }
 
