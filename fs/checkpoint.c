@@ -802,7 +802,7 @@ static int ckpt_check_file_kind(struct ckpt_ctx *ctx,
 static int ckpt_check_file_flags(struct ckpt_ctx *ctx,
 				 const struct ckpt_hdr_file *h)
 {
-	u32 acc = h->flags & CKPT_O_ACCMODE;
+	u32 acc = h->flags & CKPT_O_ACCMODE, anon_acc;
 
 	if (h->flags & ~CKPT_O_FLAGS)
 		return ckpt_bad(ctx, "FILE", "flags", "%#x", h->flags);
@@ -828,9 +828,9 @@ static int ckpt_check_file_flags(struct ckpt_ctx *ctx,
 	 * Anonymous files are read-write (inotify files read-only), and
 	 * only O_NONBLOCK changes
 	 */
-	acc = h->kind == CKPT_FILE_INOTIFY ? CKPT_O_RDONLY : CKPT_O_RDWR;
-	if (ckpt_file_anon(h->kind) && h->flags != acc &&
-	    h->flags != (acc | CKPT_O_NONBLOCK))
+	anon_acc = h->kind == CKPT_FILE_INOTIFY ? CKPT_O_RDONLY : CKPT_O_RDWR;
+	if (ckpt_file_anon(h->kind) && h->flags != anon_acc &&
+	    h->flags != (anon_acc | CKPT_O_NONBLOCK))
 		return ckpt_bad(ctx, "FILE", "flags", "%#x for kind %u",
 				h->flags, h->kind);
 	return 0;

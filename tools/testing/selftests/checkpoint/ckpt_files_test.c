@@ -227,21 +227,31 @@ TEST_F_TIMEOUT(restart, pipes, 120)
 	expect_exit(_metadata, &self->r, 0);
 }
 
-/* The checkpoint copies the data: the original reads it all too */
-TEST_F_TIMEOUT(restart, pipes_not_consumed, 120)
+/*
+ * Let the checkpointed original run on: it must find its state as it
+ * was, the checkpoint having changed nothing of it
+ */
+static void expect_original_ok(struct __test_metadata *_metadata,
+			       struct rst *r)
 {
-	int status;
 	char buf[128];
+	int status;
 
-	spawn_and_checkpoint(_metadata, &self->r, pipes_fn, NULL);
-	status = target_continue(self->r.orig);
-	self->r.orig = -1;
+	status = target_continue(r->orig);
+	r->orig = -1;
 	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0) {
 		TH_LOG("the original, run on, %s",
 		       describe(status, buf, sizeof(buf)));
 		show_report(_metadata);
 	}
+}
+
+/* The checkpoint copies the data: the original reads it all too */
+TEST_F_TIMEOUT(restart, pipes_not_consumed, 120)
+{
+	spawn_and_checkpoint(_metadata, &self->r, pipes_fn, NULL);
+	expect_original_ok(_metadata, &self->r);
 	kill_and_restart(_metadata, &self->r, 0);
 	expect_exit(_metadata, &self->r, 0);
 }
@@ -645,18 +655,8 @@ TEST_F_TIMEOUT(restart, eventfd_signalfd_timerfd, 120)
 /* The original still has its counts and timers after a checkpoint */
 TEST_F_TIMEOUT(restart, eventfd_signalfd_timerfd_original, 120)
 {
-	char buf[128];
-	int status;
-
 	spawn_and_checkpoint(_metadata, &self->r, anon_fn, NULL);
-	status = target_continue(self->r.orig);
-	self->r.orig = -1;
-	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0) {
-		TH_LOG("the original, run on, %s",
-		       describe(status, buf, sizeof(buf)));
-		show_report(_metadata);
-	}
+	expect_original_ok(_metadata, &self->r);
 }
 
 /* ---- file locks ---- */
@@ -1549,18 +1549,8 @@ TEST_F_TIMEOUT(restart, inotify, 120)
 /* The checkpoint leaves the queue and the watches to the original */
 TEST_F_TIMEOUT(restart, inotify_original, 120)
 {
-	char buf[128];
-	int status;
-
 	spawn_and_checkpoint(_metadata, &self->r, inotify_fn, NULL);
-	status = target_continue(self->r.orig);
-	self->r.orig = -1;
-	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0) {
-		TH_LOG("the original, run on, %s",
-		       describe(status, buf, sizeof(buf)));
-		show_report(_metadata);
-	}
+	expect_original_ok(_metadata, &self->r);
 }
 
 /*
