@@ -10,7 +10,9 @@
  * contents (mm/memfd_ckpt.c), an epoll file to the record of its
  * interest list (fs/epoll_ckpt.c), an unlinked file to the record of
  * its contents (fs/ghost_ckpt.c), an inotify file to the record of its
- * watches and events (fs/notify/inotify/inotify_ckpt.c).  A FIFO has a path and a PIPE record.
+ * watches and events (fs/notify/inotify/inotify_ckpt.c), an end of a
+ * pseudo-terminal pair whose master the task holds to the record of the
+ * pair (drivers/tty/pty_ckpt.c).  A FIFO has a path and a PIPE record.
  * Other files that cannot be reopened by path are refused: sockets, other anonymous-inode files
  * (fanotify, userfaultfd...), files on internal filesystems (SysV shm, shared
  * anonymous memory, nsfs, pidfs...), files outside the
@@ -145,6 +147,8 @@ static enum ckpt_obj_type ckpt_file_obj_type(u32 kind)
 		return CKPT_OBJ_GHOST;
 	case CKPT_FILE_INOTIFY:
 		return CKPT_OBJ_INOTIFY;
+	case CKPT_FILE_PTY:
+		return CKPT_OBJ_PTY;
 	}
 	return 0;
 }
@@ -212,7 +216,9 @@ static int ckpt_file_kind(struct ckpt_ctx *ctx, struct file *file,
 	case S_IFCHR:
 		major = imajor(inode);
 		minor = iminor(inode);
-		if (ckpt_mem_dev(major, minor))
+		if (pty_ckpt_file(ctx, file))
+			*kind = CKPT_FILE_PTY;
+		else if (ckpt_mem_dev(major, minor))
 			*kind = CKPT_FILE_CHR;
 		else if (ckpt_tty_major(major))
 			*kind = CKPT_FILE_TTY;
@@ -392,6 +398,12 @@ static int ckpt_file(struct ckpt_ctx *ctx, struct file *file,
 			return ret;
 	} else if (h.kind == CKPT_FILE_MEMFD) {
 		ret = memfd_checkpoint(ctx, file, who, &h.obj_ref);
+		if (ret)
+			return ret;
+	} else if (h.kind == CKPT_FILE_PTY) {
+		/* Its pair first, rebuilt anew: no path, no position */
+		h.pos = 0;
+		ret = pty_checkpoint(ctx, file, who, &h.obj_ref);
 		if (ret)
 			return ret;
 	} else if (h.kind == CKPT_FILE_REG && ghost_ckpt_file(file)) {
@@ -757,6 +769,29 @@ int file_check_path(struct ckpt_ctx *ctx, const char *path, u32 len,
 	return 0;
 }
 
+/* The kinds of FILE record this kernel knows */
+static bool ckpt_file_kind_known(u32 kind)
+{
+	switch (kind) {
+	case CKPT_FILE_REG:
+	case CKPT_FILE_DIR:
+	case CKPT_FILE_CHR:
+	case CKPT_FILE_TTY:
+	case CKPT_FILE_PIPE:
+	case CKPT_FILE_EVENTFD:
+	case CKPT_FILE_SIGNALFD:
+	case CKPT_FILE_TIMERFD:
+	case CKPT_FILE_MEMFD:
+	case CKPT_FILE_EPOLL:
+	case CKPT_FILE_UNLINKED:
+	case CKPT_FILE_FIFO:
+	case CKPT_FILE_INOTIFY:
+	case CKPT_FILE_PTY:
+		return true;
+	}
+	return false;
+}
+
 static int ckpt_check_file_kind(struct ckpt_ctx *ctx,
 				const struct ckpt_hdr_file *h)
 {
@@ -769,10 +804,11 @@ static int ckpt_check_file_kind(struct ckpt_ctx *ctx,
 		[CKPT_FILE_FIFO] = S_IFIFO,
 		[CKPT_FILE_MEMFD] = S_IFREG,
 		[CKPT_FILE_UNLINKED] = S_IFREG,
+		[CKPT_FILE_PTY] = S_IFCHR,
 	};
 	unsigned int major = h->rdev >> 20, minor = h->rdev & 0xfffff;
 
-	if (h->kind < 1 || h->kind > CKPT_FILE_KIND_MAX)
+	if (!ckpt_file_kind_known(h->kind))
 		return ckpt_bad(ctx, "FILE", "kind", "%u", h->kind);
 	if (h->mode & ~(S_IFMT | S_IALLUGO) ||
 	    (h->mode & S_IFMT) != kind_fmt[h->kind])
@@ -790,6 +826,8 @@ static int ckpt_check_file_kind(struct ckpt_ctx *ctx,
 			return ckpt_bad(ctx, "FILE", "rdev",
 					"%u:%u for a terminal", major, minor);
 		break;
+	case CKPT_FILE_PTY:
+		return pty_check_file(ctx, h->rdev, h->flags);
 	default:
 		if (h->rdev)
 			return ckpt_bad(ctx, "FILE", "rdev",
@@ -866,8 +904,13 @@ static int ckpt_check_file_source(struct ckpt_ctx *ctx,
 	    h->kind != CKPT_FILE_UNLINKED)
 		return ckpt_bad(ctx, "FILE", "pos", "%llu for kind %u", h->pos,
 				h->kind);
-	return ckpt_obj_check(ctx, h->obj_ref, type, false,
-			      "FILE record obj_ref");
+	ret = ckpt_obj_check(ctx, h->obj_ref, type, false,
+			     "FILE record obj_ref");
+	/* A pair has one master: each opening of /dev/ptmx makes a pair */
+	if (!ret && h->kind == CKPT_FILE_PTY && h->rdev >> 20 == TTYAUX_MAJOR)
+		ret = ckpt_obj_claim(ctx, h->obj_ref,
+				     "FILE record of a pty master");
+	return ret;
 }
 
 /* open(2) flags of a FILE record, already checked */
@@ -969,6 +1012,8 @@ static struct file *ckpt_reopen(struct ckpt_ctx *ctx,
 		return pipe_reopen(ctx, h->obj_ref, ckpt_open_flags_of(h));
 	if (h->kind == CKPT_FILE_FIFO)
 		return fifo_reopen(ctx, h->obj_ref, path, ckpt_open_flags_of(h));
+	if (h->kind == CKPT_FILE_PTY)
+		return pty_reopen(ctx, h->obj_ref, h->rdev, ckpt_open_flags_of(h));
 	if (ckpt_file_anon(h->kind))
 		return anon_reopen(ctx, h->kind, h->obj_ref,
 				   ckpt_open_flags_of(h));
@@ -1390,6 +1435,7 @@ bool file_obj_rec(u32 type)
 	case CKPT_HDR_EPOLL:
 	case CKPT_HDR_GHOST:
 	case CKPT_HDR_INOTIFY:
+	case CKPT_HDR_PTY:
 		return true;
 	}
 	return false;
@@ -1432,11 +1478,11 @@ int file_restore_mode(struct ckpt_ctx *ctx, struct file *file, u32 mode,
  * file_obj_restore() - restore a FILE record or an object files refer to
  * @ctx: restart context
  * @h: the record, as read: a FILE, or a record of what files open (PIPE,
- *	EVENTFD, SIGNALFD, TIMERFD, MEMFD, EPOLL, GHOST, INOTIFY)
+ *	EVENTFD, SIGNALFD, TIMERFD, MEMFD, EPOLL, GHOST, INOTIFY, PTY)
  *
  * Return: 0 or a negative errno, see file_restore(), pipe_restore(),
- * anon_restore(), memfd_restore(), epoll_restore(), ghost_restore() and
- * inotify_restore().
+ * anon_restore(), memfd_restore(), epoll_restore(), ghost_restore(),
+ * inotify_restore() and pty_restore().
  */
 int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
@@ -1457,6 +1503,8 @@ int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 		return ghost_restore(ctx, (const void *)h);
 	case CKPT_HDR_INOTIFY:
 		return inotify_restore(ctx, (const void *)h);
+	case CKPT_HDR_PTY:
+		return pty_restore(ctx, (const void *)h);
 	}
 	return ckpt_err(ctx, -EINVAL, "%s record is not a file's",
 			ckpt_rec_name(h->type));
@@ -1467,11 +1515,17 @@ int file_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
  * @ctx: checkpoint context
  *
  * Called once every task is written: refuses objects shared with
- * tasks that are not in the image (see pipe_checkpoint_finish()).
+ * tasks that are not in the image (see pipe_checkpoint_finish() and
+ * pty_checkpoint_finish()).
  *
  * Return: 0, or a negative errno with a log line.
  */
 int file_checkpoint_finish(struct ckpt_ctx *ctx)
 {
-	return pipe_checkpoint_finish(ctx);
+	int ret;
+
+	ret = pipe_checkpoint_finish(ctx);
+	if (!ret)
+		ret = pty_checkpoint_finish(ctx);
+	return ret;
 }

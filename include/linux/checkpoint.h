@@ -41,6 +41,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_EPOLL = CKPT_HDR_EPOLL,
 	CKPT_OBJ_GHOST = CKPT_HDR_GHOST,
 	CKPT_OBJ_INOTIFY = CKPT_HDR_INOTIFY,
+	CKPT_OBJ_PTY = CKPT_HDR_PTY,
 	CKPT_OBJ_MM = CKPT_HDR_MM,
 	CKPT_OBJ_SIGHAND = CKPT_HDR_SIGHAND,
 };
@@ -188,6 +189,7 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type);
 int ckpt_obj_check(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 		   bool optional, const char *what);
+int ckpt_obj_claim(struct ckpt_ctx *ctx, u32 objref, const char *what);
 
 /* Per-subsystem hooks: checkpoint writes, restore validates for now */
 int cap_cred_checkpoint(struct ckpt_ctx *ctx, const struct cred *cred,
@@ -276,6 +278,15 @@ bool ghost_ckpt_file(struct file *file);
 int ghost_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
 		     u32 *objref);
 int ghost_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_ghost *h);
+
+bool pty_ckpt_file(struct ckpt_ctx *ctx, struct file *file);
+int pty_checkpoint(struct ckpt_ctx *ctx, struct file *file, const char *who,
+		   u32 *objref);
+int pty_checkpoint_finish(struct ckpt_ctx *ctx);
+int pty_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_pty *h);
+int pty_check_file(struct ckpt_ctx *ctx, u32 rdev, u32 flags);
+struct file *pty_reopen(struct ckpt_ctx *ctx, u32 pty_ref, u32 rdev,
+			int flags);
 
 struct path;
 char *file_ckpt_path(struct ckpt_ctx *ctx, const struct path *path, char *buf,

@@ -56,6 +56,7 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 	case CKPT_OBJ_TIMERFD:
 	case CKPT_OBJ_EPOLL:
 	case CKPT_OBJ_INOTIFY:
+	case CKPT_OBJ_PTY:
 		get_file(ptr);
 		break;
 	case CKPT_OBJ_CRED:
@@ -107,7 +108,8 @@ static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 	case CKPT_OBJ_TIMERFD:
 	case CKPT_OBJ_EPOLL:
 	case CKPT_OBJ_INOTIFY:
-		/* The file, saved or made */
+	case CKPT_OBJ_PTY:
+		/* The file (a pty's master for a PTY), saved or made */
 		fput(ptr);
 		break;
 	case CKPT_OBJ_CRED:
@@ -226,10 +228,12 @@ int ckpt_obj_for_each(struct ckpt_ctx *ctx, enum ckpt_obj_type type,
 /**
  * struct ckpt_robj - an object of an image being restarted
  * @type: its type
+ * @claimed: a record took it for itself (ckpt_obj_claim())
  * @ptr: what was built for it, referenced, or NULL
  */
 struct ckpt_robj {
 	enum ckpt_obj_type type;
+	bool claimed;
 	void *ptr;
 };
 
@@ -260,6 +264,7 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 	if (!obj)
 		goto drop;
 	obj->type = type;
+	obj->claimed = false;
 	obj->ptr = ptr;
 	ret = xa_insert(&ctx->obj_ids, objref, obj, GFP_KERNEL);
 	if (ret) {
@@ -332,6 +337,28 @@ int ckpt_obj_check(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 		return ckpt_err(ctx, -EINVAL,
 				"%s: object %u is a %s, not a %s", what, objref,
 				ckpt_rec_name(obj->type), ckpt_rec_name(type));
+	return 0;
+}
+
+/**
+ * ckpt_obj_claim() - take an object of an image only one record may use
+ * @ctx: restart context
+ * @objref: its id, already checked with ckpt_obj_check()
+ * @what: the record that takes it, for the log
+ *
+ * Return: 0, or -EINVAL (with a log line) if a record took it already.
+ */
+int ckpt_obj_claim(struct ckpt_ctx *ctx, u32 objref, const char *what)
+{
+	struct ckpt_robj *obj = xa_load(&ctx->obj_ids, objref);
+
+	if (!obj)
+		return ckpt_err(ctx, -EINVAL, "%s: dangling object reference %u",
+				what, objref);
+	if (obj->claimed)
+		return ckpt_err(ctx, -EINVAL, "%s: object %u is taken already",
+				what, objref);
+	obj->claimed = true;
 	return 0;
 }
 

@@ -41,6 +41,11 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_inotify) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_inotify_watch) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_inotify_event) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_pty_termios) != 48);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pty) != 128);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pty_data) != 32);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pty_data) + CKPT_PTY_FLIP_MAX >
+		     CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file_data) +
 		     CKPT_FILE_DATA_MAX > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_mm) != 112);

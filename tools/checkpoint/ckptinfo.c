@@ -434,6 +434,7 @@ static const char *file_kind(uint32_t kind)
 		[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_MEMFD] = "MEMFD",
 		[CKPT_FILE_EPOLL] = "EPOLL", [CKPT_FILE_UNLINKED] = "UNLINKED",
 		[CKPT_FILE_FIFO] = "FIFO", [CKPT_FILE_INOTIFY] = "INOTIFY",
+		[CKPT_FILE_PTY] = "PTY",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])
@@ -454,6 +455,7 @@ static unsigned int file_obj_type(unsigned int kind)
 	case CKPT_FILE_EPOLL:		return CKPT_HDR_EPOLL;
 	case CKPT_FILE_UNLINKED:	return CKPT_HDR_GHOST;
 	case CKPT_FILE_INOTIFY:		return CKPT_HDR_INOTIFY;
+	case CKPT_FILE_PTY:		return CKPT_HDR_PTY;
 	}
 	return 0;
 }
@@ -515,6 +517,72 @@ static void print_file(struct info *in, const struct ckpt_hdr *h)
 		problem(in, "pos %llu for a file of kind %s, expected 0",
 			r->pos, file_kind(r->kind));
 	check_ref(in, r->obj_ref, obj_type, 0, "obj_ref");
+}
+
+static void print_pty_termios(struct info *in, const char *end,
+			      const struct ckpt_pty_termios *t)
+{
+	out(in, "%s termios: iflag %#x oflag %#x cflag %#x lflag %#x speed %u/%u line %u",
+	    end, t->iflag, t->oflag, t->cflag, t->lflag, t->ispeed, t->ospeed,
+	    t->line);
+	if (t->line)
+		problem(in, "%s line discipline %u, not N_TTY", end, t->line);
+	check_zero(in, t->__pad, sizeof(t->__pad), "termios __pad");
+}
+
+static void print_pty(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_pty *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_PTY);
+	out(in, "objref %u  flags %#x%s%s%s  pktstatus %#x  nr_data %u",
+	    r->objref, r->flags, r->flags & CKPT_PTY_LOCKED ? " LOCKED" : "",
+	    r->flags & CKPT_PTY_PACKET ? " PACKET" : "",
+	    r->flags & CKPT_PTY_SLAVE_CLOSED ? " SLAVE_CLOSED" : "",
+	    r->pktstatus, r->nr_data);
+	out(in, "winsize %ux%u (%ux%u pixels)", r->ws_row, r->ws_col,
+	    r->ws_xpixel, r->ws_ypixel);
+	print_pty_termios(in, "master", &r->master);
+	print_pty_termios(in, "slave", &r->slave);
+	expect_sub(in, CKPT_HDR_PTY_DATA, CKPT_HDR_PTY, r->objref, r->nr_data);
+	if (r->flags & ~CKPT_PTY_FLAGS)
+		problem(in, "unknown flags %#x", r->flags & ~CKPT_PTY_FLAGS);
+	if (r->pktstatus & ~CKPT_PTY_PKTSTATUS)
+		problem(in, "unknown pktstatus bits %#x", r->pktstatus);
+	if (r->nr_data > 4)
+		problem(in, "nr_data %u > 4", r->nr_data);
+}
+
+static void print_pty_data(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_pty_data *r = (const void *)h;
+	uint32_t max = r->kind == CKPT_PTY_DATA_LDISC ? CKPT_PTY_LDISC_MAX :
+		       CKPT_PTY_FLIP_MAX;
+	uint32_t map = r->kind == CKPT_PTY_DATA_LDISC ? (r->len + 7) / 8 : 0;
+
+	if (!r->len || r->len > max) {
+		problem(in, "len %u: not 1 to %u", r->len, max);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->len + map))
+		return;
+	out(in, "end %u (%s)  kind %u (%s)  len %u  canon_len %u  flags %#x",
+	    r->end, r->end == CKPT_PTY_END_MASTER ? "master" :
+	    r->end == CKPT_PTY_END_SLAVE ? "slave" : "?", r->kind,
+	    r->kind == CKPT_PTY_DATA_LDISC ? "ldisc" :
+	    r->kind == CKPT_PTY_DATA_FLIP ? "flip" : "?", r->len,
+	    r->canon_len, r->flags);
+	if (r->end != CKPT_PTY_END_MASTER && r->end != CKPT_PTY_END_SLAVE)
+		problem(in, "unknown end %u", r->end);
+	if (r->kind != CKPT_PTY_DATA_LDISC && r->kind != CKPT_PTY_DATA_FLIP)
+		problem(in, "unknown kind %u", r->kind);
+	if (r->canon_len > r->len)
+		problem(in, "canon_len %u > len %u", r->canon_len, r->len);
+	if (r->flags & ~CKPT_PTY_DATA_FLAGS)
+		problem(in, "unknown flags %#x", r->flags);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
 }
 
 static void print_files(struct info *in, const struct ckpt_hdr *h)
@@ -1155,6 +1223,8 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_INOTIFY:	return print_inotify;
 	case CKPT_HDR_INOTIFY_WATCH: return print_inotify_watch;
 	case CKPT_HDR_INOTIFY_EVENT: return print_inotify_event;
+	case CKPT_HDR_PTY:	return print_pty;
+	case CKPT_HDR_PTY_DATA:	return print_pty_data;
 	case CKPT_HDR_MM:	return print_mm;
 	case CKPT_HDR_VMA:	return print_vma;
 	case CKPT_HDR_PAGES:	return print_pages;
@@ -1200,6 +1270,7 @@ static void check_place(struct info *in, uint32_t type)
 	case CKPT_HDR_EPOLL_ITEM:
 	case CKPT_HDR_INOTIFY_WATCH:
 	case CKPT_HDR_INOTIFY_EVENT:
+	case CKPT_HDR_PTY_DATA:
 		problem(in, "%s record out of place", ckpt_rec_name(type));
 		return;
 	}
@@ -1217,6 +1288,7 @@ static void check_place(struct info *in, uint32_t type)
 		case CKPT_HDR_EPOLL:
 		case CKPT_HDR_GHOST:
 		case CKPT_HDR_INOTIFY:
+		case CKPT_HDR_PTY:
 			return;
 		}
 		problem(in, "%s record after %u of the %u fds of FILES %u",

@@ -80,6 +80,8 @@
  *	struct ckpt_hdr_inotify_watch
  * @CKPT_HDR_INOTIFY_EVENT: an event queued on an inotify file:
  *	struct ckpt_hdr_inotify_event
+ * @CKPT_HDR_PTY: a pseudo-terminal pair: struct ckpt_hdr_pty
+ * @CKPT_HDR_PTY_DATA: unread input of a pty end: struct ckpt_hdr_pty_data
  * @CKPT_HDR_MM: an address space: struct ckpt_hdr_mm
  * @CKPT_HDR_VMA: a mapping: struct ckpt_hdr_vma
  * @CKPT_HDR_PAGES: page contents: struct ckpt_hdr_pages
@@ -113,6 +115,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_INOTIFY = 316,
 	CKPT_HDR_INOTIFY_WATCH = 317,
 	CKPT_HDR_INOTIFY_EVENT = 318,
+	CKPT_HDR_PTY = 319,
+	CKPT_HDR_PTY_DATA = 320,
 
 	CKPT_HDR_MM = 401,
 	CKPT_HDR_VMA = 402,
@@ -427,7 +431,8 @@ struct ckpt_hdr_xstate {
 #define CKPT_FILE_UNLINKED	11	/* a regular file without a name */
 #define CKPT_FILE_FIFO		12	/* a named pipe (mkfifo(3)) */
 #define CKPT_FILE_INOTIFY	13	/* inotify_init(2) */
-#define CKPT_FILE_KIND_MAX	13
+#define CKPT_FILE_PTY		14	/* an end of a pty pair of the image */
+#define CKPT_FILE_KIND_MAX	14
 
 /* ckpt_hdr_file.flags: open flags, independent of the arch's O_ values */
 #define CKPT_O_RDONLY		0x0U
@@ -461,13 +466,16 @@ struct ckpt_hdr_xstate {
  * @flags: CKPT_O_* open flags
  * @mode: st_mode of the file when checkpointed
  * @pos: file position
- * @rdev: device number of a device file (major << 20 | minor)
+ * @rdev: device number of a device file (major << 20 | minor); for
+ *	CKPT_FILE_PTY it says which end: 5:2 (/dev/ptmx) for the master,
+ *	a UNIX98 pty slave major (136-143) and any minor for the slave (the
+ *	index it had, for information: restart makes a new pair)
  * @path_len: length of the path that follows, NUL included; 0 if none
  * @obj_ref: object id of what the file is an opening of: the
  *	CKPT_HDR_PIPE of a pipe end or a FIFO, the CKPT_HDR_EVENTFD,
  *	CKPT_HDR_SIGNALFD, CKPT_HDR_TIMERFD, CKPT_HDR_MEMFD, CKPT_HDR_EPOLL,
- *	CKPT_HDR_GHOST or CKPT_HDR_INOTIFY of those kinds; 0 for the other
- *	kinds
+ *	CKPT_HDR_GHOST, CKPT_HDR_INOTIFY or CKPT_HDR_PTY of those kinds; 0 for
+ *	the other kinds
  * @__pad: zero
  */
 struct ckpt_hdr_file {
@@ -592,6 +600,131 @@ struct ckpt_hdr_timerfd {
 	__u64 value_ns;
 	__u64 interval_ns;
 	__u64 ticks;
+};
+
+/* Control characters of a struct ckpt_pty_termios (NCCS) */
+#define CKPT_PTY_NCCS		19
+
+/**
+ * struct ckpt_pty_termios - the termios of a pty end
+ *
+ * The values of <asm-generic/termbits.h>, as tcgetattr(3) gives them.
+ *
+ * @iflag: c_iflag
+ * @oflag: c_oflag
+ * @cflag: c_cflag
+ * @lflag: c_lflag
+ * @ispeed: c_ispeed, in bits per second
+ * @ospeed: c_ospeed, in bits per second
+ * @line: line discipline, 0 (N_TTY)
+ * @cc: c_cc, the control characters
+ * @__pad: zero
+ */
+struct ckpt_pty_termios {
+	__u32 iflag;
+	__u32 oflag;
+	__u32 cflag;
+	__u32 lflag;
+	__u32 ispeed;
+	__u32 ospeed;
+	__u8 line;
+	__u8 cc[CKPT_PTY_NCCS];
+	__u8 __pad[4];
+};
+
+/* ckpt_hdr_pty.flags */
+#define CKPT_PTY_LOCKED		(1U << 0)	/* TIOCSPTLCK: slave locked */
+#define CKPT_PTY_PACKET		(1U << 1)	/* TIOCPKT: packet mode */
+#define CKPT_PTY_SLAVE_CLOSED	(1U << 2)	/* slave opened, all closed */
+#define CKPT_PTY_FLAGS		0x7U
+
+/* ckpt_hdr_pty.pktstatus: TIOCPKT_* bits of <asm-generic/ioctls.h> */
+#define CKPT_PTY_PKTSTATUS	0x7fU
+
+/**
+ * struct ckpt_hdr_pty - a UNIX98 pseudo-terminal pair (an object)
+ *
+ * A pair whose master (an opening of /dev/ptmx) the image holds.  Its
+ * index is not saved: restart makes a new pair.  Followed by @nr_data
+ * CKPT_HDR_PTY_DATA records: the unread input of each end.  The
+ * CKPT_HDR_FILE records of its ends (kind CKPT_FILE_PTY) refer to it.
+ *
+ * @h: record header
+ * @objref: object id
+ * @flags: CKPT_PTY_* flags
+ * @pktstatus: with CKPT_PTY_PACKET, the TIOCPKT_* events not read yet
+ *	from the master; else 0
+ * @nr_data: number of CKPT_HDR_PTY_DATA records that follow, at most 4
+ * @ws_row: window size (TIOCGWINSZ): rows
+ * @ws_col: columns
+ * @ws_xpixel: width in pixels
+ * @ws_ypixel: height in pixels
+ * @master: termios of the master end
+ * @slave: termios of the slave end
+ */
+struct ckpt_hdr_pty {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 flags;
+	__u32 pktstatus;
+	__u32 nr_data;
+	__u16 ws_row;
+	__u16 ws_col;
+	__u16 ws_xpixel;
+	__u16 ws_ypixel;
+	struct ckpt_pty_termios master;
+	struct ckpt_pty_termios slave;
+};
+
+/* ckpt_hdr_pty_data.end: the end whose input it is (that reads it) */
+#define CKPT_PTY_END_MASTER	1	/* written to the slave */
+#define CKPT_PTY_END_SLAVE	2	/* written to the master */
+
+/* ckpt_hdr_pty_data.kind */
+#define CKPT_PTY_DATA_LDISC	1	/* processed, in the read buffer */
+#define CKPT_PTY_DATA_FLIP	2	/* not processed yet */
+
+/* ckpt_hdr_pty_data.flags, for CKPT_PTY_DATA_LDISC */
+#define CKPT_PTY_DATA_LNEXT	(1U << 0)	/* next byte is literal */
+#define CKPT_PTY_DATA_ERASING	(1U << 1)	/* in an ECHOPRT erase */
+#define CKPT_PTY_DATA_PUSH	(1U << 2)	/* last line end: ICANON set */
+#define CKPT_PTY_DATA_FLAGS	0x7U
+
+/* Bytes of a CKPT_PTY_DATA_LDISC record, at most (N_TTY_BUF_SIZE) */
+#define CKPT_PTY_LDISC_MAX	4096
+/* Bytes of a CKPT_PTY_DATA_FLIP record, at most */
+#define CKPT_PTY_FLIP_MAX	65536
+
+/**
+ * struct ckpt_hdr_pty_data - unread input of an end of a pty pair
+ *
+ * Followed by @len bytes of data, oldest first; for CKPT_PTY_DATA_LDISC
+ * then (@len + 7) / 8 bytes of a bitmap, bit i (bit i % 8 of byte i / 8)
+ * set if byte i ends a line of canonical mode; then zero padding to a
+ * multiple of 8 bytes.  The records of a PTY come in increasing order
+ * of (@end, @kind): the read buffer's bytes before those still in the
+ * flip buffers.
+ *
+ * @h: record header
+ * @end: CKPT_PTY_END_MASTER or CKPT_PTY_END_SLAVE
+ * @kind: CKPT_PTY_DATA_LDISC: bytes of the line discipline's read
+ *	buffer, already processed (restored as they are);
+ *	CKPT_PTY_DATA_FLIP: bytes it had no room for yet (processed on
+ *	restart with the restored termios)
+ * @len: bytes of data, 1 to %CKPT_PTY_LDISC_MAX or %CKPT_PTY_FLIP_MAX
+ * @canon_len: CKPT_PTY_DATA_LDISC in canonical mode: the bytes of
+ *	complete lines (the others are the line being edited); else 0
+ * @flags: CKPT_PTY_DATA_* flags; 0 for CKPT_PTY_DATA_FLIP
+ * @__pad: zero
+ */
+struct ckpt_hdr_pty_data {
+	struct ckpt_hdr h;
+	__u32 end;
+	__u32 kind;
+	__u32 len;
+	__u32 canon_len;
+	__u32 flags;
+	__u32 __pad;
 };
 
 /**

@@ -17,12 +17,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -256,6 +258,285 @@ TEST_F_TIMEOUT(restart, pipes_not_consumed, 120)
 	expect_exit(_metadata, &self->r, 0);
 }
 
+#define FD_PTM		20
+#define FD_PTS		21
+#define FD_PTM_DUP	22
+
+/* A pty pair of its own, with settings and unread data both ways */
+static int pty_check(void)
+{
+	struct termios t;
+	struct winsize ws;
+	char buf[64];
+
+	if (tcgetattr(FD_PTS, &t))
+		return fail(10, "tcgetattr: %m");
+	if (t.c_lflag & (ICANON | ECHO) || t.c_cc[VMIN] != 0 ||
+	    t.c_cc[VTIME] != 0 || t.c_cc[VERASE] != 0x08 ||
+	    t.c_oflag & OPOST)
+		return fail(11, "slave termios lflag %#x oflag %#x VERASE %#x",
+			    t.c_lflag, t.c_oflag, t.c_cc[VERASE]);
+	if (ioctl(FD_PTM, TIOCGWINSZ, &ws) || ws.ws_row != 37 ||
+	    ws.ws_col != 91)
+		return fail(12, "window size %ux%u", ws.ws_row, ws.ws_col);
+	if (read(FD_PTS, buf, sizeof(buf)) != 4 || memcmp(buf, "abc\n", 4) ||
+	    read(FD_PTS, buf, sizeof(buf)) != 0)
+		return fail(13, "the slave does not read just abc\\n");
+	/* The master is O_NONBLOCK, through its dup too */
+	if (read(FD_PTM_DUP, buf, sizeof(buf)) != 3 || memcmp(buf, "xyz", 3) ||
+	    read(FD_PTM, buf, sizeof(buf)) != -1 || errno != EAGAIN)
+		return fail(14, "the master does not read just xyz");
+	/* The ends still talk to each other */
+	if (write(FD_PTM, "ping", 4) != 4 || usleep(100000) ||
+	    read(FD_PTS, buf, sizeof(buf)) != 4 || memcmp(buf, "ping", 4))
+		return fail(15, "the pair no longer carries data");
+	return 0;
+}
+
+static int pty_fn(void *arg)
+{
+	struct winsize ws = { .ws_row = 37, .ws_col = 91 };
+	struct termios t;
+	int m, sl;
+
+	(void)arg;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return fail(1, "posix_openpt: %m");
+	sl = open(ptsname(m), O_RDWR | O_NOCTTY);
+	if (sl < 0 || dup2(m, FD_PTM) != FD_PTM ||
+	    dup2(sl, FD_PTS) != FD_PTS || close(m) || close(sl) ||
+	    dup2(FD_PTM, FD_PTM_DUP) != FD_PTM_DUP)
+		return fail(2, "opening the slave: %m");
+	if (tcgetattr(FD_PTS, &t))
+		return fail(3, "tcgetattr: %m");
+	cfmakeraw(&t);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	t.c_cc[VERASE] = 0x08;
+	if (tcsetattr(FD_PTS, TCSANOW, &t) ||
+	    ioctl(FD_PTM, TIOCSWINSZ, &ws))
+		return fail(4, "tcsetattr: %m");
+	if (write(FD_PTM, "abc\n", 4) != 4 || write(FD_PTS, "xyz", 3) != 3)
+		return fail(5, "write: %m");
+	/* Let the pty's work move the bytes to the read buffers */
+	usleep(200000);
+
+	raise(SIGSTOP);
+
+	return pty_check();
+}
+
+TEST_F_TIMEOUT(restart, pty_pair, 120)
+{
+	const struct ckpt_image *img;
+
+	spawn_and_checkpoint(_metadata, &self->r, pty_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_PTY));
+	EXPECT_EQ(2, ckpt_count(img, CKPT_HDR_PTY_DATA));
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* The checkpoint copies the unread data: the original reads it too */
+TEST_F_TIMEOUT(restart, pty_pair_not_consumed, 120)
+{
+	spawn_and_checkpoint(_metadata, &self->r, pty_fn, NULL);
+	expect_original_ok(_metadata, &self->r);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* fds of pty_modes_fn(), four pairs */
+#define FD_CANON_M	40	/* O_NONBLOCK, packet mode, TIOCPKT_FLUSHREAD pending */
+#define FD_CANON_S	41	/* canonical, O_NONBLOCK: "one\n" and "tw" */
+#define FD_LOCKED_M	42	/* slave locked, never opened */
+#define FD_FLIP_M	43	/* O_NONBLOCK */
+#define FD_FLIP_S	44	/* raw, O_NONBLOCK: FLIP_LEN bytes unread */
+#define FD_CLOSED_M	45	/* O_NONBLOCK; its slave opened and closed */
+#define FLIP_LEN	10000	/* more than a read buffer holds */
+
+static unsigned char flip_byte(int i)
+{
+	return (unsigned char)(i * 7 % 251);
+}
+
+/* A new pair: its master at @mfd with @mflags, its slave at @sfd */
+static int pty_at(int mfd, int mflags, int sfd, int sflags)
+{
+	int m, s;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | mflags);
+	if (m < 0 || dup2(m, mfd) != mfd || close(m))
+		return -1;
+	if (sfd < 0)
+		return 0;
+	if (unlockpt(mfd))
+		return -1;
+	s = ioctl(mfd, TIOCGPTPEER, O_RDWR | O_NOCTTY | sflags);
+	if (s < 0 || dup2(s, sfd) != sfd || close(s))
+		return -1;
+	return 0;
+}
+
+static int pty_modes_check(void)
+{
+	unsigned char buf[FLIP_LEN];
+	int lock = 0, i, n, got = 0, fd;
+
+	/* Packet mode: the pending flush event, then nothing */
+	if (read(FD_CANON_M, buf, sizeof(buf)) != 1 ||
+	    buf[0] != TIOCPKT_FLUSHREAD)
+		return fail(10, "the master does not read TIOCPKT_FLUSHREAD");
+	/* Canonical mode: the complete line, then not the partial one */
+	if (read(FD_CANON_S, buf, sizeof(buf)) != 4 || memcmp(buf, "one\n", 4))
+		return fail(11, "the slave does not read one\\n");
+	if (read(FD_CANON_S, buf, sizeof(buf)) != -1 || errno != EAGAIN)
+		return fail(12, "the slave reads a line not ended");
+	if (write(FD_CANON_M, "o\n", 2) != 2 || usleep(100000) ||
+	    read(FD_CANON_S, buf, sizeof(buf)) != 4 || memcmp(buf, "two\n", 4))
+		return fail(13, "the partial line was lost");
+	/* Data comes to a master in packet mode after a TIOCPKT_DATA byte */
+	if (write(FD_CANON_S, "z", 1) != 1 || usleep(100000) ||
+	    read(FD_CANON_M, buf, sizeof(buf)) != 2 || buf[0] != TIOCPKT_DATA ||
+	    buf[1] != 'z')
+		return fail(14, "packet mode lost");
+
+	/* Still locked: the slave cannot be opened until unlocked */
+	if (ioctl(FD_LOCKED_M, TIOCGPTLCK, &lock) || lock != 1)
+		return fail(15, "the slave is not locked (%d)", lock);
+	fd = ioctl(FD_LOCKED_M, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (fd >= 0 || errno != EIO)
+		return fail(16, "a locked slave opens");
+	if (unlockpt(FD_LOCKED_M))
+		return fail(17, "unlockpt: %m");
+	fd = ioctl(FD_LOCKED_M, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return fail(18, "the unlocked slave does not open: %m");
+	close(fd);
+
+	/* The read buffer's bytes and those held back, in order */
+	for (i = 0; i < 100 && got < FLIP_LEN; i++) {
+		n = read(FD_FLIP_S, buf + got, sizeof(buf) - got);
+		/* VMIN and VTIME 0: a read of nothing returns 0 */
+		if (n > 0)
+			got += n;
+		else if (!n)
+			usleep(20000);
+		else
+			return fail(19, "reading the slave: %m");
+	}
+	if (got != FLIP_LEN)
+		return fail(20, "the slave reads %d bytes, not %d", got,
+			    FLIP_LEN);
+	for (i = 0; i < FLIP_LEN; i++)
+		if (buf[i] != flip_byte(i))
+			return fail(21, "byte %d differs", i);
+	if (read(FD_FLIP_S, buf, 1) != 0)
+		return fail(22, "the slave reads more than was written");
+
+	/* The slave was closed: the master reads EIO */
+	if (read(FD_CLOSED_M, buf, 1) != -1 || errno != EIO)
+		return fail(23, "the closed slave's master reads: %m");
+	return 0;
+}
+
+static int pty_modes_fn(void *arg)
+{
+	unsigned char buf[FLIP_LEN];
+	struct termios t;
+	int on = 1, i, n, done, s;
+
+	(void)arg;
+	if (pty_at(FD_CANON_M, O_NONBLOCK, FD_CANON_S, O_NONBLOCK) ||
+	    pty_at(FD_LOCKED_M, 0, -1, 0) ||
+	    pty_at(FD_FLIP_M, O_NONBLOCK, FD_FLIP_S, O_NONBLOCK) ||
+	    pty_at(FD_CLOSED_M, O_NONBLOCK, -1, 0))
+		return fail(1, "opening the pairs: %m");
+
+	if (tcgetattr(FD_CANON_S, &t))
+		return fail(2, "tcgetattr: %m");
+	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHOKE | ECHOCTL);
+	if (tcsetattr(FD_CANON_S, TCSANOW, &t) ||
+	    ioctl(FD_CANON_M, TIOCPKT, &on) || tcflush(FD_CANON_S, TCIFLUSH))
+		return fail(3, "packet mode: %m");
+	if (write(FD_CANON_M, "one\ntw", 6) != 6)
+		return fail(4, "write: %m");
+
+	if (tcgetattr(FD_FLIP_S, &t))
+		return fail(5, "tcgetattr: %m");
+	cfmakeraw(&t);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(FD_FLIP_S, TCSANOW, &t))
+		return fail(6, "tcsetattr: %m");
+	for (i = 0; i < FLIP_LEN; i++)
+		buf[i] = flip_byte(i);
+	for (done = 0, i = 0; done < FLIP_LEN && i < 100; i++) {
+		n = write(FD_FLIP_M, buf + done, FLIP_LEN - done);
+		if (n > 0)
+			done += n;
+		else
+			usleep(20000);
+	}
+	if (done != FLIP_LEN)
+		return fail(7, "wrote %d bytes of %d: %m", done, FLIP_LEN);
+
+	if (unlockpt(FD_CLOSED_M))
+		return fail(8, "unlockpt: %m");
+	s = ioctl(FD_CLOSED_M, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (s < 0 || close(s))
+		return fail(9, "opening the slave: %m");
+	/* Let the pty's work move the bytes to the read buffers */
+	usleep(200000);
+
+	raise(SIGSTOP);
+
+	return pty_modes_check();
+}
+
+/* The pty kinds of PTY_DATA records of @img, as a bit mask */
+static unsigned int pty_data_kinds(const struct ckpt_image *img)
+{
+	const struct ckpt_hdr_pty_data *d;
+	unsigned int i, kinds = 0;
+
+	for (i = 0; (d = ckpt_find(img, CKPT_HDR_PTY_DATA, i)); i++)
+		kinds |= 1U << d->kind;
+	return kinds;
+}
+
+/*
+ * Canonical mode with a partial line, packet mode with an event, a
+ * locked slave, input held back in the flip buffers, a closed slave
+ */
+TEST_F_TIMEOUT(restart, pty_modes, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_pty *p;
+
+	spawn_and_checkpoint(_metadata, &self->r, pty_modes_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(4, ckpt_count(img, CKPT_HDR_PTY));
+	EXPECT_EQ(3, ckpt_count(img, CKPT_HDR_PTY_DATA));
+	EXPECT_EQ(1U << CKPT_PTY_DATA_LDISC | 1U << CKPT_PTY_DATA_FLIP,
+		  pty_data_kinds(img));
+	p = ckpt_find(img, CKPT_HDR_PTY, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(CKPT_PTY_PACKET, p->flags);
+	EXPECT_EQ(TIOCPKT_FLUSHREAD, p->pktstatus);
+	p = ckpt_find(img, CKPT_HDR_PTY, 1);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(CKPT_PTY_LOCKED, p->flags);
+	p = ckpt_find(img, CKPT_HDR_PTY, 3);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(CKPT_PTY_SLAVE_CLOSED, p->flags);
+	expect_original_ok(_metadata, &self->r);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
 #define FD_WAIT_R	10
 #define FD_WAIT_W	11
 
@@ -376,8 +657,9 @@ static int pipe_fork_fn(void *arg)
 	pid_t pid, gpid = -1;
 	int p[2];
 
-	(void)arg;
-	if (pipe_at(FD_WAIT_R, FD_WAIT_W, 0) || pipe2(p, O_CLOEXEC))
+	/* A pipe, or with @arg a pty pair */
+	if ((arg ? pty_at(FD_WAIT_R, 0, FD_WAIT_W, 0) :
+		   pipe_at(FD_WAIT_R, FD_WAIT_W, 0)) || pipe2(p, O_CLOEXEC))
 		return fail(1, "pipe: %m");
 	/*
 	 * A grandchild (not a child: the target must have none) shares
@@ -412,6 +694,88 @@ TEST_F_TIMEOUT(restart, pipe_inherited_outside_refused, 120)
 	ASSERT_GT(self->r.orig, 0);
 	expect_refused(_metadata, &self->r, EBUSY,
 		       "shared with another process");
+}
+
+/* A pair that is the target's controlling terminal */
+static int pty_ctty_fn(void *arg)
+{
+	int m, s;
+
+	(void)arg;
+	if (setsid() < 0)
+		return fail(1, "setsid: %m");
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return fail(2, "posix_openpt: %m");
+	s = open(ptsname(m), O_RDWR);
+	if (s < 0 || tcgetsid(s) != getpid())
+		return fail(3, "the slave is not the controlling terminal");
+	raise(SIGSTOP);
+	return 0;
+}
+
+TEST_F_TIMEOUT(restart, pty_ctty_refused, 120)
+{
+	self->r.orig = target_spawn(pty_ctty_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, &self->r, EOPNOTSUPP,
+		       "is the controlling terminal of a session");
+}
+
+/* A slave the test process opens too, through /proc */
+TEST_F_TIMEOUT(restart, pty_slave_shared_refused, 120)
+{
+	char path[64];
+	int fd;
+
+	self->r.orig = target_spawn(pty_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self->r.orig, FD_PTS);
+	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	expect_refused(_metadata, &self->r, EBUSY,
+		       "pty slave open 1 time(s) outside the checkpointed task");
+	close(fd);
+}
+
+/*
+ * Input that the read buffer had no room for, on an end with IXON: the
+ * look-ahead already acted on its flow control characters
+ */
+static int pty_ixon_fn(void *arg)
+{
+	static unsigned char buf[FLIP_LEN];
+	struct termios t;
+
+	(void)arg;
+	if (pty_at(FD_FLIP_M, O_NONBLOCK, FD_FLIP_S, O_NONBLOCK) ||
+	    tcgetattr(FD_FLIP_S, &t))
+		return fail(1, "opening the pair: %m");
+	cfmakeraw(&t);
+	t.c_iflag |= IXON;
+	if (tcsetattr(FD_FLIP_S, TCSANOW, &t) ||
+	    write(FD_FLIP_M, buf, sizeof(buf)) != sizeof(buf))
+		return fail(2, "write: %m");
+	usleep(200000);
+	raise(SIGSTOP);
+	return 0;
+}
+
+TEST_F_TIMEOUT(restart, pty_ixon_held_back_refused, 120)
+{
+	self->r.orig = target_spawn(pty_ixon_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, &self->r, EOPNOTSUPP,
+		       "input held back with IXON");
+}
+
+/* The same for a pty pair: its ends are the grandchild's too */
+TEST_F_TIMEOUT(restart, pty_inherited_outside_refused, 120)
+{
+	self->r.orig = target_spawn(pipe_fork_fn, "pty");
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, &self->r, EBUSY,
+		       "is shared with another process (inherited or passed fd)");
 }
 
 #define FD_FIFO_R	90	/* "fifo": O_RDONLY | O_NONBLOCK */
@@ -2104,6 +2468,136 @@ TEST_F_TIMEOUT(bad_inotify, inotify_records, 300)
 	w->mode = S_IFDIR;
 	expect_restart_only(_metadata, ic, ESTALE,
 			    "INOTIFY_WATCH of a file saved as a directory");
+}
+
+BAD_IMAGE_FIXTURE(bad_pty, pty_modes_fn);
+
+/* Rejected with EINVAL, and a log line holding @line */
+static void expect_einval_saying(struct __test_metadata *_metadata,
+				 struct image_copy *ic, const char *what,
+				 const char *line)
+{
+	char log[LOG_SIZE];
+
+	ckpt_fix_tail(ic->buf, ic->len, -1);
+	EXPECT_EQ(EINVAL, ckpt_verify_buf(ic->buf, ic->len, log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, line)) {
+		TH_LOG("%s: no \"%s\" in the log:\n%s", what, line, log);
+	}
+	expect_einval(_metadata, ic, what);
+}
+
+TEST_F_TIMEOUT(bad_pty, pty_records, 300)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_pty *gp = ckpt_find(img, CKPT_HDR_PTY, 0);
+	const struct ckpt_hdr_pty *gq = ckpt_find(img, CKPT_HDR_PTY, 2);
+	const struct ckpt_hdr_pty_data *gd[3];
+	const struct ckpt_hdr_file *gm = file_of_kind(img, CKPT_FILE_PTY, 0);
+	const struct ckpt_hdr_file *gs = file_of_kind(img, CKPT_FILE_PTY, 1);
+	struct ckpt_hdr_pty_data *d[3];
+	struct ckpt_hdr_pty *p, *q;
+	struct ckpt_hdr_file *m, *s;
+	uint8_t *map;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		gd[i] = ckpt_find(img, CKPT_HDR_PTY_DATA, i);
+		ASSERT_NE(NULL, gd[i]);
+		d[i] = in_copy(ic, gd[i]);
+	}
+	ASSERT_NE(NULL, gp);
+	ASSERT_NE(NULL, gq);
+	ASSERT_NE(NULL, gm);
+	ASSERT_NE(NULL, gs);
+	/* The canonical line, the raw read buffer, then the flip bytes */
+	ASSERT_EQ(CKPT_PTY_END_SLAVE, gd[0]->end);
+	ASSERT_EQ(6, gd[0]->len);
+	ASSERT_EQ(4, gd[0]->canon_len);
+	ASSERT_EQ(CKPT_PTY_DATA_LDISC, gd[1]->kind);
+	ASSERT_EQ(CKPT_PTY_DATA_FLIP, gd[2]->kind);
+	ASSERT_EQ(FLIP_LEN, gd[1]->len + gd[2]->len);
+	ASSERT_EQ(5, gm->rdev >> 20);		/* /dev/ptmx: TTYAUX_MAJOR */
+	p = in_copy(ic, gp);
+	q = in_copy(ic, gq);
+	m = in_copy(ic, gm);
+	s = in_copy(ic, gs);
+	map = (uint8_t *)(d[0] + 1) + gd[0]->len;
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	p->flags |= 0x8;
+	expect_einval(_metadata, ic, "PTY unknown flag");
+	p->pktstatus |= 0x80;
+	expect_einval(_metadata, ic, "PTY unknown pktstatus bit");
+	q->pktstatus = TIOCPKT_FLUSHREAD;
+	expect_einval(_metadata, ic, "PTY pktstatus without packet mode");
+	p->nr_data = 5;
+	expect_einval(_metadata, ic, "PTY nr_data 5");
+	p->nr_data = 0;
+	expect_einval(_metadata, ic, "PTY one PTY_DATA too few");
+	p->nr_data = 2;
+	expect_einval(_metadata, ic, "PTY one PTY_DATA too many");
+	p->master.line = 1;
+	expect_einval(_metadata, ic, "PTY master line discipline 1");
+	p->slave.lflag |= EXTPROC;
+	expect_einval(_metadata, ic, "PTY slave EXTPROC");
+	p->slave.__pad[3] = 1;
+	expect_einval(_metadata, ic, "PTY termios __pad");
+
+	d[0]->end = 3;
+	expect_einval(_metadata, ic, "PTY_DATA end 3");
+	d[0]->kind = 0;
+	expect_einval(_metadata, ic, "PTY_DATA kind 0");
+	d[2]->kind = CKPT_PTY_DATA_LDISC;
+	expect_einval(_metadata, ic, "PTY_DATA out of order");
+	d[0]->len = 0;
+	expect_einval(_metadata, ic, "PTY_DATA len 0");
+	d[1]->len = CKPT_PTY_LDISC_MAX + 1;
+	expect_einval(_metadata, ic, "PTY_DATA read buffer past 4096 bytes");
+	d[2]->len = 0x7fffffff;
+	expect_einval(_metadata, ic, "PTY_DATA flip bytes past 65536");
+	d[0]->flags = 0x8;
+	expect_einval(_metadata, ic, "PTY_DATA unknown flag");
+	d[0]->__pad = 1;
+	expect_einval(_metadata, ic, "PTY_DATA __pad");
+	d[0]->canon_len = 7;
+	expect_einval(_metadata, ic, "PTY_DATA canon_len past len");
+	d[0]->canon_len = 2;
+	expect_einval(_metadata, ic, "PTY_DATA line end past canon_len");
+	d[0]->canon_len = 0;
+	expect_einval(_metadata, ic, "PTY_DATA line end, canon_len 0");
+	map[0] |= 0x80;
+	expect_einval(_metadata, ic, "PTY_DATA line end past len");
+	d[1]->canon_len = 1;
+	expect_einval(_metadata, ic, "PTY_DATA canon_len in raw mode");
+	((uint8_t *)(d[1] + 1))[gd[1]->len] |= 1;
+	expect_einval(_metadata, ic, "PTY_DATA line end in raw mode");
+	d[2]->flags = CKPT_PTY_DATA_LNEXT;
+	expect_einval(_metadata, ic, "PTY_DATA flags for flip bytes");
+
+	m->rdev = 5 << 20 | 3;
+	expect_einval(_metadata, ic, "pty FILE rdev 5:3");
+	s->rdev = 135 << 20;
+	expect_einval(_metadata, ic, "pty FILE slave major 135");
+	m->flags = CKPT_O_RDONLY;
+	expect_einval(_metadata, ic, "pty FILE master read-only");
+	s->flags |= CKPT_O_PATH;
+	expect_einval(_metadata, ic, "pty FILE slave O_PATH");
+	m->obj_ref = 9999;
+	expect_einval(_metadata, ic, "pty FILE dangling obj_ref");
+	m->path_len = 8;
+	expect_einval(_metadata, ic, "pty FILE path_len 8");
+	/* One opening of /dev/ptmx is one pair: a second master is bad */
+	s->rdev = gm->rdev;
+	s->flags = gm->flags;
+	expect_einval_saying(_metadata, ic, "pty FILE second master",
+			     "is taken already");
+
+	/* A master's termios cannot be set: restart refuses new ones */
+	p->master.iflag ^= IGNBRK;
+	expect_restart_only(_metadata, ic, EOPNOTSUPP, "PTY master termios");
 }
 
 /* Last: nothing above made the kernel complain */

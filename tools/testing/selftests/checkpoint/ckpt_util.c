@@ -220,6 +220,8 @@ static uint32_t file_obj_type(uint32_t kind)
 		return CKPT_HDR_GHOST;
 	case CKPT_FILE_INOTIFY:
 		return CKPT_HDR_INOTIFY;
+	case CKPT_FILE_PTY:
+		return CKPT_HDR_PTY;
 	}
 	return 0;
 }
@@ -256,7 +258,8 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 	    h->type != CKPT_HDR_FILE_DATA && h->type != CKPT_HDR_EPOLL &&
 	    h->type != CKPT_HDR_EPOLL_ITEM && h->type != CKPT_HDR_GHOST &&
 	    h->type != CKPT_HDR_INOTIFY && h->type != CKPT_HDR_INOTIFY_WATCH &&
-	    h->type != CKPT_HDR_INOTIFY_EVENT)
+	    h->type != CKPT_HDR_INOTIFY_EVENT &&
+	    h->type != CKPT_HDR_PTY && h->type != CKPT_HDR_PTY_DATA)
 		return fail(s, "%u FD records missing", s->fds_left);
 	if (!s->fds_left && s->locks_left && h->type != CKPT_HDR_FILE_LOCK)
 		return fail(s, "%u FILE_LOCK records missing", s->locks_left);
@@ -452,6 +455,25 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 				    (unsigned long long)s->data_next);
 		s->data_next = r->offset + r->len;
 		return check_len(s, h, sizeof(*r), r->len);
+	}
+	case CKPT_HDR_PTY: {
+		const struct ckpt_hdr_pty *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->flags & ~CKPT_PTY_FLAGS || r->nr_data > 4)
+			return fail(s, "flags %#x nr_data %u", r->flags,
+				    r->nr_data);
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_PTY_DATA: {
+		const struct ckpt_hdr_pty_data *r = (const void *)h;
+
+		if (!r->len || r->len > CKPT_PTY_FLIP_MAX || r->__pad)
+			return fail(s, "len %u pad %#x", r->len, r->__pad);
+		return check_len(s, h, sizeof(*r), r->len +
+				 (r->kind == CKPT_PTY_DATA_LDISC ?
+				  (r->len + 7) / 8 : 0));
 	}
 	case CKPT_HDR_GHOST: {
 		const struct ckpt_hdr_ghost *r = (const void *)h;
