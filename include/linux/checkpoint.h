@@ -26,6 +26,7 @@ struct mm_struct;
 struct restart_block;
 struct files_struct;
 struct ckpt_lock;
+struct rlimit;
 
 /* Kinds of object in the object table; the record type defining it */
 enum ckpt_obj_type {
@@ -44,6 +45,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_PTY = CKPT_HDR_PTY,
 	CKPT_OBJ_MM = CKPT_HDR_MM,
 	CKPT_OBJ_SIGHAND = CKPT_HDR_SIGHAND,
+	CKPT_OBJ_SIGNAL = CKPT_HDR_SIGNAL,
 };
 
 /**
@@ -52,6 +54,9 @@ enum ckpt_obj_type {
  * @err: 0, or why the restart failed
  * @cred: credentials to take last, once everything else is rebuilt
  * @exit_signal: signal the task sends its parent when it exits
+ * @pdeath_signal: signal it gets when its parent dies, set (as
+ *	@dumpable) once it has taken @cred, which resets both
+ * @dumpable: dumpable mode of its address space
  * @ax: its rax, written back after ret_from_fork() cleared it
  */
 struct ckpt_rtask {
@@ -59,6 +64,8 @@ struct ckpt_rtask {
 	int err;
 	struct cred *cred;
 	u32 exit_signal;
+	u32 pdeath_signal;
+	u32 dumpable;
 	u64 ax;
 };
 
@@ -299,6 +306,10 @@ int file_data_restore(struct ckpt_ctx *ctx, u32 nr_data, u64 size, u32 objref,
 		      struct file *file);
 struct file *anon_reopen(struct ckpt_ctx *ctx, u32 kind, u32 obj_ref,
 			 int flags);
+
+/* Setting a resource limit as setrlimit(2) does (kernel/sys.c) */
+int do_prlimit(struct task_struct *tsk, unsigned int resource,
+	       struct rlimit *new_rlim, struct rlimit *old_rlim);
 
 /* Restart functions of interrupted calls (kernel/time/hrtimer.c, fs/select.c) */
 long hrtimer_nanosleep_restart(struct restart_block *restart);

@@ -176,7 +176,10 @@ static int ckpt_write_tail(struct ckpt_ctx *ctx)
 	return ckpt_write_obj(ctx, &h, CKPT_HDR_TAIL);
 }
 
-/* Write everything a task refers to, then the task and its CPU state */
+/*
+ * Write everything a task refers to, then the task, its scheduling and
+ * its CPU state
+ */
 static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 				u32 state)
 {
@@ -192,6 +195,9 @@ static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 	ret = ckpt_sighand_checkpoint(ctx, t, &refs.sighand);
 	if (ret)
 		return ret;
+	ret = ckpt_signal_checkpoint(ctx, t, &refs.signal);
+	if (ret)
+		return ret;
 	ret = fs_checkpoint(ctx, t, &refs.fs);
 	if (ret)
 		return ret;
@@ -202,6 +208,9 @@ static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 	if (ret)
 		return ret;
 	ret = ckpt_task_checkpoint(ctx, t, &refs, state);
+	if (ret)
+		return ret;
+	ret = ckpt_sched_checkpoint(ctx, t);
 	if (ret)
 		return ret;
 	return arch_cpu_checkpoint(ctx, t);

@@ -32,6 +32,16 @@ int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 int ckpt_sighand_restore(struct ckpt_ctx *ctx,
 			 const struct ckpt_hdr_sighand *h);
 
+/* signal.c */
+int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			   u32 *objref);
+int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h);
+int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref);
+
+/* sched.c */
+int ckpt_sched_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_sched_restore(struct ckpt_ctx *ctx);
+
 /**
  * struct ckpt_task_refs - object ids a task record refers to
  * @cred: its credentials
@@ -39,6 +49,7 @@ int ckpt_sighand_restore(struct ckpt_ctx *ctx,
  * @files: its fd table
  * @fs: its root, cwd and umask
  * @sighand: its signal dispositions
+ * @signal: its thread group state
  */
 struct ckpt_task_refs {
 	u32 cred;
@@ -46,6 +57,7 @@ struct ckpt_task_refs {
 	u32 files;
 	u32 fs;
 	u32 sighand;
+	u32 signal;
 };
 
 int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,

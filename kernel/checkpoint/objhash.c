@@ -80,6 +80,9 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 	case CKPT_OBJ_SIGHAND:
 		refcount_inc(&((struct sighand_struct *)ptr)->count);
 		break;
+	case CKPT_OBJ_SIGNAL:
+		/* Kept by the tasks of the checkpoint, which are referenced */
+		break;
 	}
 }
 
@@ -134,6 +137,11 @@ static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 		break;
 	case CKPT_OBJ_SIGHAND:
 		__cleanup_sighand(ptr);
+		break;
+	case CKPT_OBJ_SIGNAL:
+		/* Restart keeps a copy of the record; checkpoint holds none */
+		if (restart)
+			kfree(ptr);
 		break;
 	}
 }

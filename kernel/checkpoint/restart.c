@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/threads.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -95,7 +96,7 @@ static int ckpt_read_tail(struct ckpt_ctx *ctx, struct ckpt_hdr_tail *h,
 	return 0;
 }
 
-/* One task: its record, then its CPU state */
+/* One task: its record, then its scheduling and CPU state */
 static int ckpt_read_task(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 {
 	int ret;
@@ -105,6 +106,8 @@ static int ckpt_read_task(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 				h->pid, ctx->hdr.pid);
 
 	ret = ckpt_task_restore(ctx, h);
+	if (!ret)
+		ret = ckpt_sched_restore(ctx);
 	if (ret)
 		return ret;
 	return arch_cpu_restore(ctx);
@@ -133,6 +136,9 @@ static int ckpt_read_records(struct ckpt_ctx *ctx)
 			break;
 		case CKPT_HDR_SIGHAND:
 			ret = ckpt_sighand_restore(ctx, (void *)h);
+			break;
+		case CKPT_HDR_SIGNAL:
+			ret = ckpt_signal_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_FS:
 			ret = fs_restore(ctx, (void *)h);
@@ -253,6 +259,9 @@ static int ckpt_restart_finish(struct ckpt_ctx *ctx)
 	if (WARN_ON_ONCE(!rt->cred))
 		return -EINVAL;
 	commit_creds(get_new_cred(rt->cred));
+	/* Taking credentials other than the restarter's reset these two */
+	current->pdeath_signal = rt->pdeath_signal;
+	set_dumpable(current->mm, rt->dumpable);
 	write_lock_irq(&tasklist_lock);
 	current->exit_signal = rt->exit_signal;
 	write_unlock_irq(&tasklist_lock);

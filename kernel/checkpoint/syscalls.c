@@ -21,6 +21,7 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_tail) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_task) != 152);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cred) != 96);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sched) != 48);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cpu) != 256);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_xstate) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file) != 48);
@@ -53,6 +54,11 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pages) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sighand) != 16 + 32 * CKPT_NSIG);
+	BUILD_BUG_ON(sizeof(struct ckpt_rlimit) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signal) !=
+		     24 + 16 * CKPT_RLIM_NLIMITS);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sched) +
+		     CKPT_CPUS_MAX / 8 > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pages) +
 		     CKPT_PAGES_MAX * PAGE_SIZE > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_file) +

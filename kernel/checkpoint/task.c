@@ -87,6 +87,7 @@ int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	h.sas_ss_sp = t->sas_ss_sp;
 	h.sas_ss_size = t->sas_ss_size;
 	h.sas_ss_flags = t->sas_ss_flags;
+	h.signal_ref = refs->signal;
 	get_task_comm(h.comm, t);
 	ckpt_log(ctx, "task: pid %u (%s)", h.pid, h.comm);
 	return ckpt_write_obj(ctx, &h, CKPT_HDR_TASK);
@@ -128,6 +129,9 @@ static int ckpt_check_task_refs(struct ckpt_ctx *ctx,
 	if (!ret)
 		ret = ckpt_obj_check(ctx, h->sighand_ref, CKPT_OBJ_SIGHAND,
 				     false, "task sighand");
+	if (!ret)
+		ret = ckpt_obj_check(ctx, h->signal_ref, CKPT_OBJ_SIGNAL, false,
+				     "task signal");
 	return ret;
 }
 
@@ -142,10 +146,10 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 		return ckpt_err(ctx, -EINVAL, "task %u: credentials not built",
 				h->pid);
 	rt->exit_signal = h->exit_signal;
+	rt->pdeath_signal = h->pdeath_signal;
 
 	set_task_comm(current, h->comm);
 	current->personality = h->personality;
-	current->pdeath_signal = h->pdeath_signal;
 	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
 		task_set_no_new_privs(current);
 	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
@@ -169,7 +173,7 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 
 	siginitset(&blocked, h->blocked);
 	set_current_blocked(&blocked);
-	return 0;
+	return ckpt_signal_take(ctx, h->signal_ref);
 }
 
 /**
@@ -189,8 +193,6 @@ int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 	int ret;
 
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
-	if (!ret)
-		ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "task");
 	if (!ret)
 		ret = ckpt_check_pid(ctx, h->pid, false, "pid");
 	if (!ret)

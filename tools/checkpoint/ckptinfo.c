@@ -303,8 +303,9 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 	    r->pdeath_signal, r->personality);
 	out(in, "flags %s", flag_names(buf, sizeof(buf), r->flags, fl,
 				       ARRAY_SIZE(fl)));
-	out(in, "cred_ref %u  mm_ref %u  files_ref %u  fs_ref %u  sighand_ref %u",
-	    r->cred_ref, r->mm_ref, r->files_ref, r->fs_ref, r->sighand_ref);
+	out(in, "cred_ref %u  mm_ref %u  files_ref %u  fs_ref %u  sighand_ref %u  signal_ref %u",
+	    r->cred_ref, r->mm_ref, r->files_ref, r->fs_ref, r->sighand_ref,
+	    r->signal_ref);
 	out(in, "blocked 0x%016" PRIx64, (uint64_t)r->blocked);
 	out(in, "clear_child_tid %#" PRIx64 "  robust_list %#" PRIx64
 	    " len %" PRIu64, (uint64_t)r->clear_child_tid,
@@ -313,7 +314,6 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 	    r->rseq_len, r->rseq_sig);
 	out(in, "sigaltstack sp %#" PRIx64 " size %#" PRIx64 " flags %#x",
 	    (uint64_t)r->sas_ss_sp, (uint64_t)r->sas_ss_size, r->sas_ss_flags);
-	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
 	if (in->pid && r->pid != in->pid)
 		problem(in, "task pid %u, the header says %u", r->pid, in->pid);
 	if (r->flags & ~CKPT_TASK_FLAGS)
@@ -323,6 +323,45 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 	check_ref(in, r->files_ref, CKPT_HDR_FILES, 0, "files_ref");
 	check_ref(in, r->fs_ref, CKPT_HDR_FS, 0, "fs_ref");
 	check_ref(in, r->sighand_ref, CKPT_HDR_SIGHAND, 0, "sighand_ref");
+	check_ref(in, r->signal_ref, CKPT_HDR_SIGNAL, 0, "signal_ref");
+}
+
+static void print_sched(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_sched *r = (const void *)h;
+	const uint64_t *words = (const void *)(r + 1);
+	uint32_t nr = (r->nr_cpus + 63) / 64, cpu, n = 0;
+	char buf[256];
+	size_t o = 0;
+
+	if (!r->nr_cpus || r->nr_cpus > CKPT_CPUS_MAX) {
+		problem(in, "nr_cpus %u: not 1 to %u", r->nr_cpus, CKPT_CPUS_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), nr * 8))
+		return;
+	out(in, "policy %u  flags %#x%s  nice %d  rt_priority %u", r->policy,
+	    r->flags, r->flags & CKPT_SCHED_RESET_ON_FORK ? " RESET_ON_FORK" : "",
+	    r->nice, r->rt_priority);
+	out(in, "timer_slack_ns %" PRIu64 "  default %" PRIu64,
+	    (uint64_t)r->timer_slack_ns, (uint64_t)r->default_timer_slack_ns);
+	buf[0] = '\0';
+	for (cpu = 0; cpu < r->nr_cpus; cpu++) {
+		if (!(words[cpu / 64] & (1ULL << (cpu % 64))))
+			continue;
+		n++;
+		if (o < sizeof(buf) - 16)
+			o += snprintf(buf + o, sizeof(buf) - o, "%s%u",
+				      o ? "," : "", cpu);
+	}
+	out(in, "affinity: %u of %u CPUs: %s", n, r->nr_cpus, buf);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->flags & ~CKPT_SCHED_FLAGS)
+		problem(in, "unknown flags %#x", r->flags & ~CKPT_SCHED_FLAGS);
+	if (r->nice < -20 || r->nice > 19)
+		problem(in, "nice %d", r->nice);
+	if (!n)
+		problem(in, "no CPU in the affinity mask");
 }
 
 static void print_cred(struct info *in, const struct ckpt_hdr *h)
@@ -1194,6 +1233,32 @@ static void print_sighand(struct info *in, const struct ckpt_hdr *h)
 	out(in, "(%u other signals: SIG_DFL, no flags)", dfl);
 }
 
+static void print_signal(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_signal *r = (const void *)h;
+	unsigned int i;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_SIGNAL);
+	out(in, "objref %u  flags %#x%s  dumpable %u  nr_rlimits %u", r->objref,
+	    r->flags, r->flags & CKPT_SIGNAL_CHILD_SUBREAPER ?
+	    " CHILD_SUBREAPER" : "", r->dumpable, r->nr_rlimits);
+	if (r->nr_rlimits != CKPT_RLIM_NLIMITS)
+		problem(in, "nr_rlimits %u, expected %u", r->nr_rlimits,
+			CKPT_RLIM_NLIMITS);
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+		out(in, "rlimit %2u  cur %" PRId64 "  max %" PRId64, i,
+		    (int64_t)r->rlim[i].cur, (int64_t)r->rlim[i].max);
+		if (r->rlim[i].cur > r->rlim[i].max)
+			problem(in, "rlimit %u: soft limit above the hard one", i);
+	}
+	if (r->flags & ~CKPT_SIGNAL_FLAGS)
+		problem(in, "unknown flags %#x", r->flags & ~CKPT_SIGNAL_FLAGS);
+	if (r->dumpable > 1)
+		problem(in, "dumpable %u", r->dumpable);
+}
+
 typedef void (*print_fn)(struct info *in, const struct ckpt_hdr *h);
 
 static print_fn printer(uint32_t type)
@@ -1229,6 +1294,8 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_VMA:	return print_vma;
 	case CKPT_HDR_PAGES:	return print_pages;
 	case CKPT_HDR_SIGHAND:	return print_sighand;
+	case CKPT_HDR_SIGNAL:	return print_signal;
+	case CKPT_HDR_SCHED:	return print_sched;
 	}
 	return NULL;
 }

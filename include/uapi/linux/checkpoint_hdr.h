@@ -26,7 +26,7 @@
 
 /* "LNXCKPT1" read as a little-endian __u64 */
 #define CKPT_MAGIC		0x3154504b43584e4cULL
-#define CKPT_VERSION		3
+#define CKPT_VERSION		4
 
 /* Every record length is a multiple of this */
 #define CKPT_ALIGN		8
@@ -58,6 +58,7 @@
  * @CKPT_HDR_TAIL: last record: struct ckpt_hdr_tail
  * @CKPT_HDR_TASK: a task: struct ckpt_hdr_task
  * @CKPT_HDR_CRED: credentials: struct ckpt_hdr_cred
+ * @CKPT_HDR_SCHED: scheduling state of a task: struct ckpt_hdr_sched
  * @CKPT_HDR_CPU: registers: struct ckpt_hdr_cpu
  * @CKPT_HDR_XSTATE: FPU/SSE/AVX state: struct ckpt_hdr_xstate
  * @CKPT_HDR_FILE: an open file: struct ckpt_hdr_file
@@ -86,6 +87,8 @@
  * @CKPT_HDR_VMA: a mapping: struct ckpt_hdr_vma
  * @CKPT_HDR_PAGES: page contents: struct ckpt_hdr_pages
  * @CKPT_HDR_SIGHAND: signal dispositions: struct ckpt_hdr_sighand
+ * @CKPT_HDR_SIGNAL: state of a thread group (resource limits...):
+ *	struct ckpt_hdr_signal
  */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
@@ -93,6 +96,7 @@ enum ckpt_hdr_type {
 
 	CKPT_HDR_TASK = 101,
 	CKPT_HDR_CRED = 102,
+	CKPT_HDR_SCHED = 103,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_XSTATE = 202,
@@ -123,6 +127,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_PAGES = 403,
 
 	CKPT_HDR_SIGHAND = 601,
+	CKPT_HDR_SIGNAL = 602,
 };
 
 /**
@@ -196,7 +201,7 @@ struct ckpt_hdr_tail {
  * struct ckpt_hdr_task - a task
  *
  * Comes after the objects it refers to, and is followed by the
- * task's CKPT_HDR_CPU and CKPT_HDR_XSTATE records.
+ * task's CKPT_HDR_SCHED, CKPT_HDR_CPU and CKPT_HDR_XSTATE records.
  *
  * @h: record header
  * @pid: pid, in the checkpointer's pid namespace
@@ -223,7 +228,7 @@ struct ckpt_hdr_tail {
  * @sas_ss_sp: sigaltstack(2) base
  * @sas_ss_size: sigaltstack(2) size
  * @sas_ss_flags: sigaltstack(2) flags
- * @__pad: zero
+ * @signal_ref: object id of its CKPT_HDR_SIGNAL
  * @comm: command name, NUL-terminated
  */
 struct ckpt_hdr_task {
@@ -252,8 +257,46 @@ struct ckpt_hdr_task {
 	__u64 sas_ss_sp;
 	__u64 sas_ss_size;
 	__u32 sas_ss_flags;
-	__u32 __pad;
+	__u32 signal_ref;
 	char comm[16];
+};
+
+/* ckpt_hdr_sched.flags */
+#define CKPT_SCHED_RESET_ON_FORK	(1U << 0)	/* SCHED_RESET_ON_FORK */
+#define CKPT_SCHED_FLAGS		0x1U
+
+/* Bits of a CPU affinity mask, at most */
+#define CKPT_CPUS_MAX		8192
+
+/**
+ * struct ckpt_hdr_sched - scheduling state of a task
+ *
+ * Follows the task's CKPT_HDR_TASK record.  Followed by
+ * (@nr_cpus + 63) / 64 words (__u64) of its CPU affinity mask, bit i
+ * (bit i % 64 of word i / 64) for CPU i, the bits past @nr_cpus zero.
+ *
+ * @h: record header
+ * @policy: SCHED_NORMAL (0), SCHED_FIFO (1), SCHED_RR (2), SCHED_BATCH
+ *	(3) or SCHED_IDLE (5)
+ * @flags: CKPT_SCHED_* flags
+ * @nice: nice value, -20 to 19, of the SCHED_NORMAL and SCHED_BATCH
+ *	policies (and kept under the others, as the kernel does)
+ * @rt_priority: 1 to 99 for SCHED_FIFO and SCHED_RR, else 0
+ * @timer_slack_ns: PR_SET_TIMERSLACK value
+ * @default_timer_slack_ns: the value PR_SET_TIMERSLACK 0 goes back to
+ * @nr_cpus: bits of the affinity mask, 1 to %CKPT_CPUS_MAX
+ * @__pad: zero
+ */
+struct ckpt_hdr_sched {
+	struct ckpt_hdr h;
+	__u32 policy;
+	__u32 flags;
+	__s32 nice;
+	__u32 rt_priority;
+	__u64 timer_slack_ns;
+	__u64 default_timer_slack_ns;
+	__u32 nr_cpus;
+	__u32 __pad;
 };
 
 /**
@@ -1170,6 +1213,45 @@ struct ckpt_hdr_sighand {
 	__u32 objref;
 	__u32 nr;
 	struct ckpt_sigaction action[CKPT_NSIG];
+};
+
+/**
+ * struct ckpt_rlimit - a resource limit, as getrlimit(2) gives it
+ * @cur: soft limit, ~0 for RLIM_INFINITY
+ * @max: hard limit, ~0 for RLIM_INFINITY
+ */
+struct ckpt_rlimit {
+	__u64 cur;
+	__u64 max;
+};
+
+/* Resource limits of a ckpt_hdr_signal: RLIMIT_CPU (0) to RLIMIT_RTTIME */
+#define CKPT_RLIM_NLIMITS	16
+
+/* ckpt_hdr_signal.flags */
+#define CKPT_SIGNAL_CHILD_SUBREAPER	(1U << 0)	/* PR_SET_CHILD_SUBREAPER */
+#define CKPT_SIGNAL_FLAGS		0x1U
+
+/**
+ * struct ckpt_hdr_signal - state of a thread group (an object)
+ *
+ * What its threads share (struct signal_struct), and the dumpable mode
+ * of its address space.
+ *
+ * @h: record header
+ * @objref: object id
+ * @flags: CKPT_SIGNAL_* flags
+ * @dumpable: PR_GET_DUMPABLE value: 0 or 1 (SUID_DUMP_USER)
+ * @nr_rlimits: number of entries in @rlim, %CKPT_RLIM_NLIMITS
+ * @rlim: resource limit n in rlim[n]
+ */
+struct ckpt_hdr_signal {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 flags;
+	__u32 dumpable;
+	__u32 nr_rlimits;
+	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

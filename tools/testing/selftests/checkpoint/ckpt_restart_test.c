@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -1688,11 +1690,11 @@ static int task_fn(void *arg)
 	sigset_t set;
 	stack_t ss;
 	int sig = 0;
-	ssize_t n;
+	ssize_t n, len;
 
 	(void)arg;
-	if (read_proc("exe", exe, sizeof(exe)) < 0 ||
-	    read_proc("cmdline", cmdline, sizeof(cmdline)) <= 0)
+	len = read_proc("cmdline", cmdline, sizeof(cmdline));
+	if (read_proc("exe", exe, sizeof(exe)) < 0 || len <= 0)
 		return fail(6, "cannot read /proc/self/{exe,cmdline}");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = usr2_handler;
@@ -1750,8 +1752,9 @@ static int task_fn(void *arg)
 		return fail(20, "parent death signal %d", sig);
 	if (read_proc("exe", buf, sizeof(buf)) < 0 || strcmp(buf, exe))
 		return fail(21, "/proc/self/exe %s, was %s", buf, exe);
+	/* Its arguments, each NUL-terminated */
 	n = read_proc("cmdline", buf, sizeof(buf));
-	if (n != (ssize_t)strlen(cmdline) + 1 || strcmp(buf, cmdline))
+	if (n != len || memcmp(buf, cmdline, len))
 		return fail(22, "/proc/self/cmdline %s, was %s", buf, cmdline);
 	if (getppid() != g_test_pid)
 		return fail(17, "parent %d, not the restarter %d", getppid(),
@@ -1769,6 +1772,122 @@ TEST_F_TIMEOUT(restart, task_state, 120)
 {
 	g_test_pid = getpid();
 	cycle(_metadata, &self->r, task_fn, NULL);
+}
+
+/* ---- resource limits and scheduling ---- */
+
+#define T_NICE		7
+#define T_SLACK		123456
+
+/* The last CPU online: an affinity that differs from the default */
+static int last_cpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n - 1 : 0;
+}
+
+static int attrs_fn(void *arg)
+{
+	struct rlimit nofile = { 200, 300 }, core = { 4096, 8192 }, rl;
+	struct sched_param sp = { 0 };
+	int cpu = last_cpu(), v = 0;
+	cpu_set_t cpus;
+
+	(void)arg;
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	if (setrlimit(RLIMIT_NOFILE, &nofile) || setrlimit(RLIMIT_CORE, &core) ||
+	    sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp) ||
+	    setpriority(PRIO_PROCESS, 0, T_NICE) ||
+	    sched_setaffinity(0, sizeof(cpus), &cpus) ||
+	    prctl(PR_SET_TIMERSLACK, T_SLACK, 0, 0, 0) ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ||
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		return fail(1, "setting up: %m");
+
+	raise(SIGSTOP);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur != 200 ||
+	    rl.rlim_max != 300)
+		return fail(10, "RLIMIT_NOFILE %lu/%lu", (unsigned long)rl.rlim_cur,
+			    (unsigned long)rl.rlim_max);
+	if (getrlimit(RLIMIT_CORE, &rl) || rl.rlim_cur != 4096 ||
+	    rl.rlim_max != 8192)
+		return fail(11, "RLIMIT_CORE %lu/%lu", (unsigned long)rl.rlim_cur,
+			    (unsigned long)rl.rlim_max);
+	if (sched_getscheduler(0) != (SCHED_BATCH | SCHED_RESET_ON_FORK))
+		return fail(12, "policy %#x", sched_getscheduler(0));
+	errno = 0;
+	v = getpriority(PRIO_PROCESS, 0);
+	if (v != T_NICE || errno)
+		return fail(13, "nice %d", v);
+	CPU_ZERO(&cpus);
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) || CPU_COUNT(&cpus) != 1 ||
+	    !CPU_ISSET(cpu, &cpus))
+		return fail(14, "affinity: %d CPUs", CPU_COUNT(&cpus));
+	if (prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0) != T_SLACK)
+		return fail(15, "timer slack %d", prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return fail(16, "dumpable again");
+	if (prctl(PR_GET_CHILD_SUBREAPER, &v, 0, 0, 0) || v != 1)
+		return fail(17, "not a child subreaper");
+	return 0;
+}
+
+/* Limits, policy, nice, affinity, timer slack, dumpable, subreaper */
+TEST_F_TIMEOUT(restart, rlimits_sched_prctl, 120)
+{
+	const struct ckpt_hdr_signal *s;
+	const struct ckpt_hdr_sched *sc;
+
+	spawn_and_checkpoint(_metadata, &self->r, attrs_fn, NULL);
+	s = ckpt_find(parsed(_metadata, &self->r), CKPT_HDR_SIGNAL, 0);
+	sc = ckpt_find(parsed(_metadata, &self->r), CKPT_HDR_SCHED, 0);
+	ASSERT_NE(NULL, s);
+	ASSERT_NE(NULL, sc);
+	EXPECT_EQ(200, s->rlim[RLIMIT_NOFILE].cur);
+	EXPECT_EQ(0, s->dumpable);
+	EXPECT_EQ(CKPT_SIGNAL_CHILD_SUBREAPER, s->flags);
+	EXPECT_EQ(SCHED_BATCH, sc->policy);
+	EXPECT_EQ(T_NICE, sc->nice);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+static int fifo_fn(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	int v = 0;
+
+	(void)arg;
+	if (setpriority(PRIO_PROCESS, 0, 3) ||
+	    sched_setscheduler(0, SCHED_FIFO, &sp))
+		return fail(1, "SCHED_FIFO: %m");
+
+	raise(SIGSTOP);
+
+	if (sched_getscheduler(0) != SCHED_FIFO ||
+	    sched_getparam(0, &sp) || sp.sched_priority != 10)
+		return fail(10, "policy %d priority %d", sched_getscheduler(0),
+			    sp.sched_priority);
+	/* The nice value it keeps for when it leaves SCHED_FIFO */
+	sp.sched_priority = 0;
+	if (sched_setscheduler(0, SCHED_OTHER, &sp))
+		return fail(11, "leaving SCHED_FIFO: %m");
+	errno = 0;
+	v = getpriority(PRIO_PROCESS, 0);
+	if (v != 3 || errno)
+		return fail(12, "nice after SCHED_FIFO: %d", v);
+	return 0;
+}
+
+/* A real-time policy and its priority (the caller is root) */
+TEST_F_TIMEOUT(restart, sched_fifo, 120)
+{
+	if (geteuid() != 0)
+		SKIP(return, "needs root for SCHED_FIFO");
+	cycle(_metadata, &self->r, fifo_fn, NULL);
 }
 
 /* ---- credentials ---- */
@@ -1831,10 +1950,17 @@ static int creds_fn(void *arg)
 	    setresuid(T_UID, T_EUID, T_SUID) ||
 	    capset3(CAPS_E, CAPS_P, CAPS_I) ||
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0) ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) ||
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		return fail(2, "setting up the credentials: %m");
 
 	raise(SIGSTOP);
+
+	/* Taking credentials other than the restarter's resets both */
+	if (prctl(PR_GET_PDEATHSIG, &n, 0, 0, 0) || n != SIGKILL)
+		return fail(17, "parent death signal %d", n);
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+		return fail(18, "not dumpable");
 
 	if (getresuid(&r, &e, &s) || r != T_UID || e != T_EUID || s != T_SUID)
 		return fail(10, "uids %u %u %u", r, e, s);
@@ -1965,6 +2091,72 @@ TEST_F_TIMEOUT(restart, creds_wider_caps_eperm, 120)
 	/* Root may */
 	kill_and_restart(_metadata, &self->r, 0);
 	expect_exit(_metadata, &self->r, 0);
+}
+
+/* uid 65534 with a limit or a nice value only root could give it */
+static int nobody_beyond_fn(void *arg)
+{
+	struct rlimit rl;
+
+	if (chdir("/") || getrlimit(RLIMIT_MSGQUEUE, &rl))
+		return fail(1, "getrlimit: %m");
+	if (arg) {
+		rl.rlim_max += 4096;
+		if (setrlimit(RLIMIT_MSGQUEUE, &rl))
+			return fail(2, "setrlimit: %m");
+	} else if (setpriority(PRIO_PROCESS, 0, -5)) {
+		return fail(3, "setpriority: %m");
+	}
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+	    setresuid(65534, 65534, 65534) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+		return fail(4, "setting up the credentials: %m");
+	raise(SIGSTOP);
+	return 0;
+}
+
+static void expect_nobody_eperm(struct __test_metadata *_metadata,
+				struct rst *rst, void *arg)
+{
+	struct refused r = { .want = EPERM };
+	int ret;
+
+	spawn_and_checkpoint(_metadata, rst, nobody_beyond_fn, arg);
+	target_kill(rst->orig);
+	rst->orig = -1;
+	r.img = rst->img;
+	r.len = rst->len;
+	ret = as_nobody(restart_refused, &r);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("1: restarted, 2: wrong errno, 3: no log line, 4: child left");
+	}
+	EXPECT_TRUE(no_child());
+}
+
+/* A hard limit above the restarter's needs CAP_SYS_RESOURCE */
+TEST_F_TIMEOUT(restart, rlimit_raised_eperm, 120)
+{
+	struct rlimit rl;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to raise a hard limit");
+	ASSERT_EQ(0, getrlimit(RLIMIT_MSGQUEUE, &rl));
+	if (rl.rlim_max == RLIM_INFINITY)
+		SKIP(return, "RLIMIT_MSGQUEUE is unlimited");
+	expect_nobody_eperm(_metadata, &self->r, "rlimit");
+}
+
+/* A nice value below the restarter's needs CAP_SYS_NICE or RLIMIT_NICE */
+TEST_F_TIMEOUT(restart, nice_lower_eperm, 120)
+{
+	struct rlimit rl;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to lower a nice value");
+	ASSERT_EQ(0, getrlimit(RLIMIT_NICE, &rl));
+	if (rl.rlim_cur >= 25)
+		SKIP(return, "RLIMIT_NICE allows nice -5");
+	expect_nobody_eperm(_metadata, &self->r, NULL);
 }
 
 /*
@@ -2875,6 +3067,86 @@ TEST_F_TIMEOUT(bad, dangling_reference, 120)
 	expect_einval(_metadata, ic, "MM exe_ref 999");
 }
 
+TEST_F_TIMEOUT(bad, signal_and_sched, 180)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_task *gt = ckpt_find(img, CKPT_HDR_TASK, 0);
+	const struct ckpt_hdr_sched *gsc = ckpt_find(img, CKPT_HDR_SCHED, 0);
+	struct ckpt_hdr_signal *s;
+	struct ckpt_hdr_sched *sc;
+	struct ckpt_hdr_task *t;
+	char log[LOG_SIZE];
+	uint64_t *words;
+	pid_t pid;
+
+	ASSERT_NE(NULL, gt);
+	ASSERT_NE(NULL, gsc);
+	ASSERT_GE(64, gsc->nr_cpus);	/* one word of affinity */
+	t = in_copy(ic, gt);
+	sc = in_copy(ic, gsc);
+	s = in_copy(ic, ckpt_find(img, CKPT_HDR_SIGNAL, 0));
+	words = (uint64_t *)(sc + 1);
+
+	t->signal_ref = 999;
+	expect_einval(_metadata, ic, "TASK signal_ref 999");
+	t->signal_ref = gt->cred_ref;
+	expect_einval(_metadata, ic, "TASK signal_ref of a CRED");
+
+	s->flags = 2;
+	expect_einval(_metadata, ic, "SIGNAL unknown flag");
+	s->dumpable = 2;
+	expect_einval(_metadata, ic, "SIGNAL dumpable 2");
+	s->nr_rlimits = CKPT_RLIM_NLIMITS - 1;
+	expect_einval(_metadata, ic, "SIGNAL nr_rlimits 15");
+	s->rlim[RLIMIT_STACK].max = 4096;
+	s->rlim[RLIMIT_STACK].cur = 8192;
+	expect_einval(_metadata, ic, "SIGNAL soft limit above the hard one");
+
+	sc->policy = 6;
+	expect_einval(_metadata, ic, "SCHED policy SCHED_DEADLINE");
+	sc->flags = 2;
+	expect_einval(_metadata, ic, "SCHED unknown flag");
+	sc->nice = 20;
+	expect_einval(_metadata, ic, "SCHED nice 20");
+	sc->nice = -21;
+	expect_einval(_metadata, ic, "SCHED nice -21");
+	sc->rt_priority = 5;
+	expect_einval(_metadata, ic, "SCHED rt_priority for SCHED_NORMAL");
+	sc->policy = 1;
+	expect_einval(_metadata, ic, "SCHED SCHED_FIFO without a priority");
+	sc->policy = 2;
+	sc->rt_priority = 100;
+	expect_einval(_metadata, ic, "SCHED SCHED_RR priority 100");
+	sc->nr_cpus = 0;
+	expect_einval(_metadata, ic, "SCHED nr_cpus 0");
+	sc->nr_cpus = CKPT_CPUS_MAX + 1;
+	expect_einval(_metadata, ic, "SCHED nr_cpus past CKPT_CPUS_MAX");
+	sc->nr_cpus = 65;
+	expect_einval(_metadata, ic, "SCHED nr_cpus 65 with one word");
+	sc->nr_cpus = 1;
+	words[0] = 2;
+	expect_einval(_metadata, ic, "SCHED affinity past nr_cpus");
+	words[0] = 0;
+	expect_einval(_metadata, ic, "SCHED affinity of no CPU");
+
+	/* Valid, but of CPUs this machine does not have */
+	sc->nr_cpus = 64;
+	words[0] = 1ULL << 63;
+	ckpt_fix_tail(ic->buf, ic->len, -1);
+	EXPECT_EQ(0, ckpt_verify_buf(ic->buf, ic->len, NULL, 0));
+	pid = restart_img(ic->buf, ic->len, 0, log, sizeof(log));
+	if (pid > 0)
+		target_kill(pid);
+	EXPECT_EQ(-EINVAL, pid) {
+		TH_LOG("restart gives %d; log:\n%s", pid, log);
+	}
+	EXPECT_NE(NULL, strstr(log, "no CPU of the affinity")) {
+		TH_LOG("log:\n%s", log);
+	}
+	EXPECT_TRUE(no_child());
+}
+
 TEST_F_TIMEOUT(bad, wrong_type_reference, 120)
 {
 	struct image_copy *ic = &self->c;
@@ -2917,7 +3189,7 @@ TEST_F_TIMEOUT(bad, nonzero_padding, 120)
 {
 	struct image_copy *ic = &self->c;
 	const struct ckpt_image *img = &ic->img;
-	struct ckpt_hdr_task *t = in_copy(ic, ckpt_find(img, CKPT_HDR_TASK, 0));
+	struct ckpt_hdr_sched *sc = in_copy(ic, ckpt_find(img, CKPT_HDR_SCHED, 0));
 	struct ckpt_hdr_cpu *c = in_copy(ic, ckpt_find(img, CKPT_HDR_CPU, 0));
 	struct ckpt_hdr_pages *p = in_copy(ic, ckpt_find(img, CKPT_HDR_PAGES, 0));
 	struct ckpt_hdr_xstate *x = in_copy(ic, ckpt_find(img, CKPT_HDR_XSTATE, 0));
@@ -2926,8 +3198,8 @@ TEST_F_TIMEOUT(bad, nonzero_padding, 120)
 	const struct ckpt_hdr_file *f;
 	unsigned int i;
 
-	t->__pad = 1;
-	expect_einval(_metadata, ic, "TASK __pad");
+	sc->__pad = 1;
+	expect_einval(_metadata, ic, "SCHED __pad");
 	c->__pad = 0x100;
 	expect_einval(_metadata, ic, "CPU __pad");
 	p->__pad = 1;

@@ -387,7 +387,7 @@ TEST_F(state, tail)
 	EXPECT_EQ(ckpt_crc32c(self->buf, self->len - sizeof(*t)), t->crc32c);
 }
 
-/* HEADER, the objects, TASK, CPU, XSTATE, TAIL */
+/* HEADER, the objects, TASK, SCHED, CPU, XSTATE, TAIL */
 TEST_F(state, order)
 {
 	const struct ckpt_image *img = &self->img;
@@ -404,16 +404,18 @@ TEST_F(state, order)
 	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_FILES));
 	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_FS));
 	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGHAND));
-	ASSERT_EQ(img->nr - 4, t);
-	EXPECT_EQ(CKPT_HDR_CPU, img->recs[t + 1]->type);
-	EXPECT_EQ(CKPT_HDR_XSTATE, img->recs[t + 2]->type);
-	EXPECT_EQ(CKPT_HDR_TAIL, img->recs[t + 3]->type);
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGNAL));
+	ASSERT_EQ(img->nr - 5, t);
+	EXPECT_EQ(CKPT_HDR_SCHED, img->recs[t + 1]->type);
+	EXPECT_EQ(CKPT_HDR_CPU, img->recs[t + 2]->type);
+	EXPECT_EQ(CKPT_HDR_XSTATE, img->recs[t + 3]->type);
+	EXPECT_EQ(CKPT_HDR_TAIL, img->recs[t + 4]->type);
 	for (i = 1; i < (unsigned int)t; i++) {
 		uint32_t type = img->recs[i]->type;
 
 		EXPECT_TRUE(type != CKPT_HDR_HEADER && type != CKPT_HDR_TASK &&
-			    type != CKPT_HDR_CPU && type != CKPT_HDR_XSTATE &&
-			    type != CKPT_HDR_TAIL) {
+			    type != CKPT_HDR_SCHED && type != CKPT_HDR_CPU &&
+			    type != CKPT_HDR_XSTATE && type != CKPT_HDR_TAIL) {
 			TH_LOG("record %u is a %s", i, ckpt_rec_name(type));
 		}
 	}

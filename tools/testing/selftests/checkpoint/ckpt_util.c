@@ -314,8 +314,8 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 
 		if (check_len(s, h, sizeof(*r), 0))
 			return -1;
-		if (r->__pad || (r->flags & ~CKPT_TASK_FLAGS))
-			return fail(s, "pad %#x flags %#x", r->__pad, r->flags);
+		if (r->flags & ~CKPT_TASK_FLAGS)
+			return fail(s, "flags %#x", r->flags);
 		if (strnlen(r->comm, sizeof(r->comm)) == sizeof(r->comm))
 			return fail(s, "comm is not NUL-terminated");
 		if (r->pid != img->hdr->pid)
@@ -326,8 +326,22 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		    check_ref(s, r->files_ref, CKPT_HDR_FILES, false, "files_ref") ||
 		    check_ref(s, r->fs_ref, CKPT_HDR_FS, false, "fs_ref") ||
 		    check_ref(s, r->sighand_ref, CKPT_HDR_SIGHAND, false,
-			      "sighand_ref"))
+			      "sighand_ref") ||
+		    check_ref(s, r->signal_ref, CKPT_HDR_SIGNAL, false,
+			      "signal_ref"))
 			return -1;
+		return 0;
+	}
+	case CKPT_HDR_SCHED: {
+		const struct ckpt_hdr_sched *r = (const void *)h;
+		uint32_t words = (r->nr_cpus + 63) / 64;
+
+		if (!r->nr_cpus || r->nr_cpus > CKPT_CPUS_MAX)
+			return fail(s, "nr_cpus %u", r->nr_cpus);
+		if (check_len(s, h, sizeof(*r), (uint64_t)words * 8))
+			return -1;
+		if (r->__pad || (r->flags & ~CKPT_SCHED_FLAGS))
+			return fail(s, "pad %#x flags %#x", r->__pad, r->flags);
 		return 0;
 	}
 	case CKPT_HDR_CRED: {
@@ -697,6 +711,17 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 			return -1;
 		if (r->nr != CKPT_NSIG)
 			return fail(s, "nr %u", r->nr);
+		return define_obj(s, h, r->objref);
+	}
+	case CKPT_HDR_SIGNAL: {
+		const struct ckpt_hdr_signal *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->nr_rlimits != CKPT_RLIM_NLIMITS ||
+		    (r->flags & ~CKPT_SIGNAL_FLAGS))
+			return fail(s, "nr_rlimits %u flags %#x", r->nr_rlimits,
+				    r->flags);
 		return define_obj(s, h, r->objref);
 	}
 	}

@@ -479,7 +479,7 @@ TEST_F(verify, nonzero_padding)
 {
 	struct image_copy *ic = &self->c;
 	const struct ckpt_image *img = &ic->img;
-	struct ckpt_hdr_task *t = in_copy(ic, ckpt_find(img, CKPT_HDR_TASK, 0));
+	struct ckpt_hdr_sched *sc = in_copy(ic, ckpt_find(img, CKPT_HDR_SCHED, 0));
 	struct ckpt_hdr_cpu *c = in_copy(ic, ckpt_find(img, CKPT_HDR_CPU, 0));
 	struct ckpt_hdr_pages *p = in_copy(ic, ckpt_find(img, CKPT_HDR_PAGES, 0));
 	struct ckpt_hdr_xstate *x = in_copy(ic, ckpt_find(img, CKPT_HDR_XSTATE, 0));
@@ -489,8 +489,8 @@ TEST_F(verify, nonzero_padding)
 	bool tail_pad = false;
 	unsigned int i;
 
-	t->__pad = 1;
-	expect_einval(_metadata, ic, "TASK __pad");
+	sc->__pad = 1;
+	expect_einval(_metadata, ic, "SCHED __pad");
 	c->__pad = 0x100;
 	expect_einval(_metadata, ic, "CPU __pad");
 	p->__pad = 1;

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: what the threads of a thread group share (struct
+ * signal_struct): the resource limits and the child subreaper mark;
+ * with them, the dumpable mode of the group's address space.
+ *
+ * Restart sets the limits in a step deferred to the end of the restore
+ * (ckpt_defer()), so that the image's lower limits (RLIMIT_NOFILE,
+ * RLIMIT_AS...) do not get in the way of rebuilding the rest, and sets
+ * them as setrlimit(2) does, with the restarter's rights: a hard limit
+ * above the restarter's needs CAP_SYS_RESOURCE.  The dumpable mode is
+ * set once the image's credentials are taken, since taking them may
+ * reset it.
+ */
+
+#include <linux/checkpoint.h>
+#include <linux/resource.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "checkpoint.h"
+
+/**
+ * ckpt_signal_checkpoint() - write the thread group state of a task
+ * @ctx: checkpoint context
+ * @t: the task, stopped
+ * @objref: id of its CKPT_HDR_SIGNAL object, on return
+ *
+ * The signal_struct is not referenced by the object table: the tasks of
+ * the checkpoint, which are, keep it.
+ *
+ * Return: 0; -EOPNOTSUPP (with a log line) for a dumpable mode that
+ * restart could not give back; -EBUSY for a task exiting; or the error
+ * of a write.
+ */
+int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			   u32 *objref)
+{
+	struct signal_struct *sig = t->signal;
+	struct ckpt_hdr_signal h = {};
+	int i, ret, dumpable = -1;
+
+	BUILD_BUG_ON(RLIM_NLIMITS != CKPT_RLIM_NLIMITS);
+	BUILD_BUG_ON(sizeof(sig->rlim[0].rlim_cur) != sizeof(h.rlim[0].cur));
+
+	if (ckpt_obj_find(ctx, sig, CKPT_OBJ_SIGNAL, objref))
+		return 0;
+
+	task_lock(t);
+	if (t->mm)
+		dumpable = get_dumpable(t->mm);
+	task_unlock(t);
+	if (dumpable < 0)
+		return ckpt_err(ctx, -EBUSY, "pid %d is exiting",
+				task_pid_vnr(t));
+	/* SUID_DUMP_ROOT only comes from an execve() of a set-id program */
+	if (dumpable != SUID_DUMP_DISABLE && dumpable != SUID_DUMP_USER)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pid %d: dumpable mode %d (fs.suid_dumpable) not supported",
+				task_pid_vnr(t), dumpable);
+	h.dumpable = dumpable;
+
+	task_lock(t->group_leader);
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+		h.rlim[i].cur = sig->rlim[i].rlim_cur;
+		h.rlim[i].max = sig->rlim[i].rlim_max;
+	}
+	task_unlock(t->group_leader);
+	h.nr_rlimits = CKPT_RLIM_NLIMITS;
+	if (sig->is_child_subreaper)
+		h.flags |= CKPT_SIGNAL_CHILD_SUBREAPER;
+
+	ret = ckpt_obj_lookup_add(ctx, sig, CKPT_OBJ_SIGNAL, objref);
+	if (ret <= 0)
+		return ret;
+	h.objref = *objref;
+	return ckpt_write_obj(ctx, &h, CKPT_HDR_SIGNAL);
+}
+
+/**
+ * ckpt_signal_restore() - validate the thread group state of an image
+ * @ctx: restart context
+ * @h: the CKPT_HDR_SIGNAL record
+ *
+ * Unless only verifying, keeps a copy in the object table, for the
+ * tasks that refer to it (ckpt_signal_take()).
+ *
+ * Return: 0, -EINVAL with a log line naming the bad field, or -ENOMEM.
+ */
+int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h)
+{
+	struct ckpt_hdr_signal *copy;
+	int i, ret;
+
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
+	if (ret)
+		return ret;
+	if (h->flags & ~CKPT_SIGNAL_FLAGS)
+		return ckpt_bad(ctx, "SIGNAL", "flags", "%#x", h->flags);
+	if (h->dumpable != SUID_DUMP_DISABLE && h->dumpable != SUID_DUMP_USER)
+		return ckpt_bad(ctx, "SIGNAL", "dumpable", "%u", h->dumpable);
+	if (h->nr_rlimits != CKPT_RLIM_NLIMITS)
+		return ckpt_bad(ctx, "SIGNAL", "nr_rlimits", "%u, not %u",
+				h->nr_rlimits, CKPT_RLIM_NLIMITS);
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
+		if (h->rlim[i].cur > h->rlim[i].max)
+			return ckpt_bad(ctx, "SIGNAL", "rlim",
+					"%d: soft limit %llu above hard limit %llu",
+					i, h->rlim[i].cur, h->rlim[i].max);
+	if (ckpt_verify_only(ctx))
+		return ckpt_obj_define(ctx, h->objref, CKPT_OBJ_SIGNAL);
+
+	copy = kmemdup(h, sizeof(*h), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	return ckpt_obj_insert(ctx, h->objref, CKPT_OBJ_SIGNAL, copy);
+}
+
+static void ckpt_signal_free(void *data)
+{
+	kfree(data);
+}
+
+/* Deferred: the resource limits of the image, as setrlimit(2) sets them */
+static int ckpt_signal_set_rlimits(struct ckpt_ctx *ctx, void *data)
+{
+	const struct ckpt_rlimit *rlim = data;
+	struct rlimit new;
+	int i, ret;
+
+	for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+		new.rlim_cur = rlim[i].cur;
+		new.rlim_max = rlim[i].max;
+		ret = do_prlimit(current, i, &new, NULL);
+		if (ret)
+			return ckpt_err(ctx, ret,
+					"signal: cannot set resource limit %d to %llu (hard %llu)",
+					i, rlim[i].cur, rlim[i].max);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_signal_take() - give current the thread group state of an image
+ * @ctx: restart context
+ * @objref: its CKPT_HDR_SIGNAL object, already checked
+ *
+ * Marks current a child subreaper as the image says, notes its dumpable
+ * mode for the end of the restore, and defers setting its resource
+ * limits until everything else is restored.
+ *
+ * Return: 0, -EINVAL if the object was not built, or -ENOMEM.
+ */
+int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref)
+{
+	const struct ckpt_hdr_signal *h;
+	void *rlim;
+
+	h = ckpt_obj_fetch(ctx, objref, CKPT_OBJ_SIGNAL);
+	if (!h)
+		return ckpt_err(ctx, -EINVAL, "signal %u was not built", objref);
+	/* No child to tell yet: the children it forks inherit the mark */
+	if (h->flags & CKPT_SIGNAL_CHILD_SUBREAPER)
+		current->signal->is_child_subreaper = 1;
+	ctx->rtask->dumpable = h->dumpable;
+
+	rlim = kmemdup(h->rlim, sizeof(h->rlim), GFP_KERNEL);
+	if (!rlim)
+		return -ENOMEM;
+	return ckpt_defer(ctx, ckpt_signal_set_rlimits, ckpt_signal_free, rlim);
+}
