@@ -307,9 +307,15 @@ int file_data_restore(struct ckpt_ctx *ctx, u32 nr_data, u64 size, u32 objref,
 struct file *anon_reopen(struct ckpt_ctx *ctx, u32 kind, u32 obj_ref,
 			 int flags);
 
-/* Setting a resource limit as setrlimit(2) does (kernel/sys.c) */
+/*
+ * Setting a resource limit and an interval timer as setrlimit(2) and
+ * setitimer(2) do (kernel/sys.c, kernel/time/itimer.c)
+ */
+struct itimerspec64;
 int do_prlimit(struct task_struct *tsk, unsigned int resource,
 	       struct rlimit *new_rlim, struct rlimit *old_rlim);
+int do_setitimer(int which, struct itimerspec64 *value,
+		 struct itimerspec64 *ovalue);
 
 /* Restart functions of interrupted calls (kernel/time/hrtimer.c, fs/select.c) */
 long hrtimer_nanosleep_restart(struct restart_block *restart);

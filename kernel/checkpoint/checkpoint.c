@@ -100,10 +100,6 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
 		return ckpt_err(ctx, -EOPNOTSUPP, "pid %d: seccomp not supported",
 				pid);
-	if (hrtimer_is_queued(&sig->real_timer) || sig->it_real_incr ||
-	    sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d: interval timers not supported", pid);
 	if (!hlist_empty(&sig->posix_timers))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d: POSIX timers not supported", pid);

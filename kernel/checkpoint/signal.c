@@ -1,27 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Checkpoint/restart: what the threads of a thread group share (struct
- * signal_struct): the resource limits and the child subreaper mark;
- * with them, the dumpable mode of the group's address space.
+ * signal_struct): the resource limits, the interval timers and the child
+ * subreaper mark; with them, the dumpable mode of the group's address
+ * space.
  *
- * Restart sets the limits in a step deferred to the end of the restore
- * (ckpt_defer()), so that the image's lower limits (RLIMIT_NOFILE,
- * RLIMIT_AS...) do not get in the way of rebuilding the rest, and sets
- * them as setrlimit(2) does, with the restarter's rights: a hard limit
- * above the restarter's needs CAP_SYS_RESOURCE.  The dumpable mode is
+ * Restart sets the limits and arms the timers in a step deferred to the
+ * end of the restore (ckpt_defer()), so that the image's lower limits
+ * (RLIMIT_NOFILE, RLIMIT_AS...) do not get in the way of rebuilding the
+ * rest and the timers count from when the task runs again.  It sets
+ * them as setrlimit(2) and setitimer(2) do, with the restarter's
+ * rights: a hard limit above the restarter's needs CAP_SYS_RESOURCE.  The dumpable mode is
  * set once the image's credentials are taken, since taking them may
  * reset it.
  */
 
 #include <linux/checkpoint.h>
+#include <linux/hrtimer.h>
+#include <linux/posix-timers.h>
 #include <linux/resource.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
+#include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "checkpoint.h"
+
+/*
+ * The interval timers of @t, as getitimer(2) would give them to it.
+ * Return: 0, -EBUSY if it is exiting, or -EOPNOTSUPP for an ITIMER_REAL
+ * that expired while SIGALRM was ignored, which its interval no longer
+ * rearms (setitimer(2) cannot make that again).
+ */
+static int ckpt_itimers(struct task_struct *t, struct ckpt_itimer *it)
+{
+	struct signal_struct *sig = t->signal;
+	u64 samples[CPUCLOCK_MAX] = {};
+	unsigned long irqflags;
+	ktime_t rem;
+	int i;
+
+	BUILD_BUG_ON(ITIMER_REAL != 0 || ITIMER_VIRTUAL != 1 ||
+		     ITIMER_PROF != 2 || CKPT_NR_ITIMERS != 3);
+	if (!lock_task_sighand(t, &irqflags))
+		return -EBUSY;
+	rem = hrtimer_get_remaining(&sig->real_timer);
+	if (hrtimer_active(&sig->real_timer))
+		it[ITIMER_REAL].value_ns = rem > 0 ? rem : NSEC_PER_USEC;
+	it[ITIMER_REAL].interval_ns = ktime_to_ns(sig->it_real_incr);
+	/* Only sampled with a CPU timer armed, as getitimer(2) does */
+	if (sig->it[CPUCLOCK_VIRT].expires || sig->it[CPUCLOCK_PROF].expires)
+		thread_group_sample_cputime(t, samples);
+	for (i = ITIMER_VIRTUAL; i <= ITIMER_PROF; i++) {
+		int clock = i == ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_PROF;
+		u64 expires = sig->it[clock].expires;
+
+		/* Due already: about to fire, as getitimer(2) says */
+		if (expires)
+			it[i].value_ns = expires > samples[clock] ?
+					 expires - samples[clock] : TICK_NSEC;
+		it[i].interval_ns = sig->it[clock].incr;
+	}
+	unlock_task_sighand(t, &irqflags);
+	if (!it[ITIMER_REAL].value_ns && it[ITIMER_REAL].interval_ns)
+		return -EOPNOTSUPP;
+	return 0;
+}
 
 /**
  * ckpt_signal_checkpoint() - write the thread group state of a task
@@ -55,6 +101,13 @@ int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	task_unlock(t);
 	if (dumpable < 0)
 		return ckpt_err(ctx, -EBUSY, "pid %d is exiting",
+				task_pid_vnr(t));
+	ret = ckpt_itimers(t, h.itimer);
+	if (ret == -EBUSY)
+		return ckpt_err(ctx, ret, "pid %d is exiting", task_pid_vnr(t));
+	if (ret)
+		return ckpt_err(ctx, ret,
+				"pid %d: ITIMER_REAL expired with SIGALRM ignored: not supported",
 				task_pid_vnr(t));
 	/* SUID_DUMP_ROOT only comes from an execve() of a set-id program */
 	if (dumpable != SUID_DUMP_DISABLE && dumpable != SUID_DUMP_USER)
@@ -110,6 +163,15 @@ int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h)
 			return ckpt_bad(ctx, "SIGNAL", "rlim",
 					"%d: soft limit %llu above hard limit %llu",
 					i, h->rlim[i].cur, h->rlim[i].max);
+	for (i = 0; i < CKPT_NR_ITIMERS; i++)
+		if (h->itimer[i].value_ns > KTIME_MAX ||
+		    h->itimer[i].interval_ns > KTIME_MAX ||
+		    (i == ITIMER_REAL && !h->itimer[i].value_ns &&
+		     h->itimer[i].interval_ns))
+			return ckpt_bad(ctx, "SIGNAL", "itimer",
+					"%d: %llu ns left, interval %llu ns", i,
+					h->itimer[i].value_ns,
+					h->itimer[i].interval_ns);
 	if (ckpt_verify_only(ctx))
 		return ckpt_obj_define(ctx, h->objref, CKPT_OBJ_SIGNAL);
 
@@ -124,10 +186,15 @@ static void ckpt_signal_free(void *data)
 	kfree(data);
 }
 
-/* Deferred: the resource limits of the image, as setrlimit(2) sets them */
-static int ckpt_signal_set_rlimits(struct ckpt_ctx *ctx, void *data)
+/*
+ * Deferred: the resource limits and the interval timers of the image, as
+ * setrlimit(2) and setitimer(2) set them
+ */
+static int ckpt_signal_apply(struct ckpt_ctx *ctx, void *data)
 {
-	const struct ckpt_rlimit *rlim = data;
+	const struct ckpt_hdr_signal *h = data;
+	const struct ckpt_rlimit *rlim = h->rlim;
+	struct itimerspec64 spec;
 	struct rlimit new;
 	int i, ret;
 
@@ -140,6 +207,14 @@ static int ckpt_signal_set_rlimits(struct ckpt_ctx *ctx, void *data)
 					"signal: cannot set resource limit %d to %llu (hard %llu)",
 					i, rlim[i].cur, rlim[i].max);
 	}
+	for (i = 0; i < CKPT_NR_ITIMERS; i++) {
+		spec.it_value = ns_to_timespec64(h->itimer[i].value_ns);
+		spec.it_interval = ns_to_timespec64(h->itimer[i].interval_ns);
+		ret = do_setitimer(i, &spec, NULL);
+		if (ret)
+			return ckpt_err(ctx, ret, "signal: cannot set itimer %d",
+					i);
+	}
 	return 0;
 }
 
@@ -150,14 +225,14 @@ static int ckpt_signal_set_rlimits(struct ckpt_ctx *ctx, void *data)
  *
  * Marks current a child subreaper as the image says, notes its dumpable
  * mode for the end of the restore, and defers setting its resource
- * limits until everything else is restored.
+ * limits and interval timers until everything else is restored.
  *
  * Return: 0, -EINVAL if the object was not built, or -ENOMEM.
  */
 int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref)
 {
 	const struct ckpt_hdr_signal *h;
-	void *rlim;
+	void *copy;
 
 	h = ckpt_obj_fetch(ctx, objref, CKPT_OBJ_SIGNAL);
 	if (!h)
@@ -167,8 +242,8 @@ int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref)
 		current->signal->is_child_subreaper = 1;
 	ctx->rtask->dumpable = h->dumpable;
 
-	rlim = kmemdup(h->rlim, sizeof(h->rlim), GFP_KERNEL);
-	if (!rlim)
+	copy = kmemdup(h, sizeof(*h), GFP_KERNEL);
+	if (!copy)
 		return -ENOMEM;
-	return ckpt_defer(ctx, ckpt_signal_set_rlimits, ckpt_signal_free, rlim);
+	return ckpt_defer(ctx, ckpt_signal_apply, ckpt_signal_free, copy);
 }

@@ -55,8 +55,9 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sighand) != 16 + 32 * CKPT_NSIG);
 	BUILD_BUG_ON(sizeof(struct ckpt_rlimit) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_itimer) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signal) !=
-		     24 + 16 * CKPT_RLIM_NLIMITS);
+		     24 + 16 * CKPT_RLIM_NLIMITS + 16 * CKPT_NR_ITIMERS);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sched) +
 		     CKPT_CPUS_MAX / 8 > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pages) +

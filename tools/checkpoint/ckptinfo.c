@@ -1253,6 +1253,10 @@ static void print_signal(struct info *in, const struct ckpt_hdr *h)
 		if (r->rlim[i].cur > r->rlim[i].max)
 			problem(in, "rlimit %u: soft limit above the hard one", i);
 	}
+	for (i = 0; i < CKPT_NR_ITIMERS; i++)
+		out(in, "itimer %u  value %" PRIu64 " ns  interval %" PRIu64 " ns",
+		    i, (uint64_t)r->itimer[i].value_ns,
+		    (uint64_t)r->itimer[i].interval_ns);
 	if (r->flags & ~CKPT_SIGNAL_FLAGS)
 		problem(in, "unknown flags %#x", r->flags & ~CKPT_SIGNAL_FLAGS);
 	if (r->dumpable > 1)

@@ -1228,6 +1228,19 @@ struct ckpt_rlimit {
 /* Resource limits of a ckpt_hdr_signal: RLIMIT_CPU (0) to RLIMIT_RTTIME */
 #define CKPT_RLIM_NLIMITS	16
 
+/**
+ * struct ckpt_itimer - an interval timer, as getitimer(2) gives it
+ * @value_ns: time left until it expires, 0 if disarmed
+ * @interval_ns: its period, 0 for a one-shot timer
+ */
+struct ckpt_itimer {
+	__u64 value_ns;
+	__u64 interval_ns;
+};
+
+/* Interval timers of a ckpt_hdr_signal: ITIMER_REAL (0) to ITIMER_PROF */
+#define CKPT_NR_ITIMERS		3
+
 /* ckpt_hdr_signal.flags */
 #define CKPT_SIGNAL_CHILD_SUBREAPER	(1U << 0)	/* PR_SET_CHILD_SUBREAPER */
 #define CKPT_SIGNAL_FLAGS		0x1U
@@ -1236,7 +1249,8 @@ struct ckpt_rlimit {
  * struct ckpt_hdr_signal - state of a thread group (an object)
  *
  * What its threads share (struct signal_struct), and the dumpable mode
- * of its address space.
+ * of its address space.  The time left of ITIMER_VIRTUAL and ITIMER_PROF
+ * is CPU time of the thread group.
  *
  * @h: record header
  * @objref: object id
@@ -1244,6 +1258,8 @@ struct ckpt_rlimit {
  * @dumpable: PR_GET_DUMPABLE value: 0 or 1 (SUID_DUMP_USER)
  * @nr_rlimits: number of entries in @rlim, %CKPT_RLIM_NLIMITS
  * @rlim: resource limit n in rlim[n]
+ * @itimer: interval timer n (ITIMER_REAL 0, ITIMER_VIRTUAL 1,
+ *	ITIMER_PROF 2) in itimer[n]; alarm(2) is ITIMER_REAL
  */
 struct ckpt_hdr_signal {
 	struct ckpt_hdr h;
@@ -1252,6 +1268,7 @@ struct ckpt_hdr_signal {
 	__u32 dumpable;
 	__u32 nr_rlimits;
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+	struct ckpt_itimer itimer[CKPT_NR_ITIMERS];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -1890,6 +1892,83 @@ TEST_F_TIMEOUT(restart, sched_fifo, 120)
 	cycle(_metadata, &self->r, fifo_fn, NULL);
 }
 
+static volatile sig_atomic_t g_alarms;
+
+static void alarm_handler(int sig)
+{
+	(void)sig;
+	g_alarms++;
+}
+
+/*
+ * Whether @it has between 1 us and @max_s seconds left (and a tick more,
+ * which setitimer(2) adds to a CPU timer), and @int_s period
+ */
+static bool itimer_is(const struct itimerval *it, long max_s, long int_s)
+{
+	long long left = it->it_value.tv_sec * 1000000LL + it->it_value.tv_usec;
+
+	return left > 0 && left <= max_s * 1000000LL + 20000 &&
+	       it->it_interval.tv_sec == int_s && !it->it_interval.tv_usec;
+}
+
+static int itimers_fn(void *arg)
+{
+	struct itimerval real = { { 7, 0 }, { 3, 0 } };
+	struct itimerval virt = { { 3, 0 }, { 20, 0 } };
+	struct itimerval prof = { { 4, 0 }, { 25, 0 } };
+	struct sigaction sa = { .sa_handler = alarm_handler };
+	struct itimerval it;
+	sigset_t none;
+
+	(void)arg;
+	if (sigaction(SIGALRM, &sa, NULL) ||
+	    setitimer(ITIMER_VIRTUAL, &virt, NULL) ||
+	    setitimer(ITIMER_PROF, &prof, NULL) ||
+	    setitimer(ITIMER_REAL, &real, NULL))
+		return fail(1, "setitimer: %m");
+
+	raise(SIGSTOP);
+
+	if (getitimer(ITIMER_REAL, &it) || !itimer_is(&it, 3, 7))
+		return fail(10, "ITIMER_REAL %ld.%06ld s left, interval %ld s",
+			    (long)it.it_value.tv_sec, (long)it.it_value.tv_usec,
+			    (long)it.it_interval.tv_sec);
+	if (getitimer(ITIMER_VIRTUAL, &it) || !itimer_is(&it, 20, 3))
+		return fail(11, "ITIMER_VIRTUAL %ld.%06ld s left, interval %ld s",
+			    (long)it.it_value.tv_sec, (long)it.it_value.tv_usec,
+			    (long)it.it_interval.tv_sec);
+	if (getitimer(ITIMER_PROF, &it) || !itimer_is(&it, 25, 4))
+		return fail(12, "ITIMER_PROF %ld.%06ld s left, interval %ld s",
+			    (long)it.it_value.tv_sec, (long)it.it_value.tv_usec,
+			    (long)it.it_interval.tv_sec);
+	/* It fires, and its interval rearms it */
+	sigemptyset(&none);
+	while (!g_alarms)
+		sigsuspend(&none);
+	if (getitimer(ITIMER_REAL, &it) || !itimer_is(&it, 7, 7))
+		return fail(13, "ITIMER_REAL not rearmed");
+	return 0;
+}
+
+/* The three interval timers, with their time left and intervals */
+TEST_F_TIMEOUT(restart, itimers, 120)
+{
+	const struct ckpt_hdr_signal *s;
+
+	spawn_and_checkpoint(_metadata, &self->r, itimers_fn, NULL);
+	s = ckpt_find(parsed(_metadata, &self->r), CKPT_HDR_SIGNAL, 0);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(7000000000ULL, s->itimer[ITIMER_REAL].interval_ns);
+	EXPECT_GE(3000000000ULL, s->itimer[ITIMER_REAL].value_ns);
+	EXPECT_LT(0, s->itimer[ITIMER_REAL].value_ns);
+	EXPECT_EQ(4000000000ULL, s->itimer[ITIMER_PROF].interval_ns);
+	EXPECT_GE(25000000000ULL + 20000000, s->itimer[ITIMER_PROF].value_ns);
+	EXPECT_LT(0, s->itimer[ITIMER_PROF].value_ns);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
 /* ---- credentials ---- */
 
 #define T_UID		1001
@@ -3102,6 +3181,11 @@ TEST_F_TIMEOUT(bad, signal_and_sched, 180)
 	s->rlim[RLIMIT_STACK].max = 4096;
 	s->rlim[RLIMIT_STACK].cur = 8192;
 	expect_einval(_metadata, ic, "SIGNAL soft limit above the hard one");
+	s->itimer[ITIMER_PROF].value_ns = ~0ULL;
+	expect_einval(_metadata, ic, "SIGNAL itimer past KTIME_MAX");
+	s->itimer[ITIMER_REAL].value_ns = 0;
+	s->itimer[ITIMER_REAL].interval_ns = 1000;
+	expect_einval(_metadata, ic, "SIGNAL expired ITIMER_REAL with an interval");
 
 	sc->policy = 6;
 	expect_einval(_metadata, ic, "SCHED policy SCHED_DEADLINE");
