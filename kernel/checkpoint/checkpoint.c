@@ -37,7 +37,6 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
 {
 	unsigned long irqflags;
 	const char *why = NULL;
-	int ret = -EBUSY;
 
 	/* No logging under the siglock: writing the log may sleep */
 	if (!lock_task_sighand(t, &irqflags))
@@ -52,16 +51,12 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
 	else
 		why = "is neither stopped nor frozen";
 
-	if (!why && t->signal->flags & SIGNAL_GROUP_EXIT) {
+	if (!why && t->signal->flags & SIGNAL_GROUP_EXIT)
 		why = "is exiting";
-	} else if (!why && (!sigisemptyset(&t->pending.signal) ||
-			    !sigisemptyset(&t->signal->shared_pending.signal))) {
-		why = "has pending signals, not supported yet";
-		ret = -EOPNOTSUPP;
-	}
 	unlock_task_sighand(t, &irqflags);
 	if (why)
-		return ckpt_err(ctx, ret, "pid %d %s", task_pid_vnr(t), why);
+		return ckpt_err(ctx, -EBUSY, "pid %d %s", task_pid_vnr(t),
+				why);
 	return 0;
 }
 
@@ -173,8 +168,8 @@ static int ckpt_write_tail(struct ckpt_ctx *ctx)
 }
 
 /*
- * Write everything a task refers to, then the task, its scheduling and
- * its CPU state
+ * Write everything a task refers to, then the task, its scheduling, its
+ * pending signals and its CPU state
  */
 static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 				u32 state)
@@ -207,6 +202,9 @@ static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 	if (ret)
 		return ret;
 	ret = ckpt_sched_checkpoint(ctx, t);
+	if (ret)
+		return ret;
+	ret = ckpt_sigpending_checkpoint(ctx, t);
 	if (ret)
 		return ret;
 	return arch_cpu_checkpoint(ctx, t);

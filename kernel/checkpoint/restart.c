@@ -96,7 +96,7 @@ static int ckpt_read_tail(struct ckpt_ctx *ctx, struct ckpt_hdr_tail *h,
 	return 0;
 }
 
-/* One task: its record, then its scheduling and CPU state */
+/* One task: its record, then its scheduling, pending signals and CPU */
 static int ckpt_read_task(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 {
 	int ret;
@@ -108,6 +108,8 @@ static int ckpt_read_task(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 	ret = ckpt_task_restore(ctx, h);
 	if (!ret)
 		ret = ckpt_sched_restore(ctx);
+	if (!ret)
+		ret = ckpt_sigpending_restore(ctx);
 	if (ret)
 		return ret;
 	return arch_cpu_restore(ctx);

@@ -3,7 +3,7 @@
  * Checkpoint/restart: what the threads of a thread group share (struct
  * signal_struct): the resource limits, the interval timers and the child
  * subreaper mark; with them, the dumpable mode of the group's address
- * space.
+ * space; and the pending signals, of the task and of its group.
  *
  * Restart sets the limits and arms the timers in a step deferred to the
  * end of the restore (ckpt_defer()), so that the image's lower limits
@@ -24,7 +24,9 @@
 #include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "checkpoint.h"
 
@@ -246,4 +248,234 @@ int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref)
 	if (!copy)
 		return -ENOMEM;
 	return ckpt_defer(ctx, ckpt_signal_apply, ckpt_signal_free, copy);
+}
+
+/* A queue of pending signals, walked under the siglock */
+struct ckpt_sigpending_walk {
+	struct ckpt_hdr_sigpending *recs;
+	unsigned int nr;
+	unsigned int size;
+};
+
+static int ckpt_sigpending_add(struct ckpt_sigpending_walk *w, u32 queue,
+			       int sig, const kernel_siginfo_t *info)
+{
+	struct ckpt_hdr_sigpending *r;
+
+	if (w->nr == w->size)
+		return -ENOSPC;
+	r = &w->recs[w->nr++];
+	memset(r, 0, sizeof(*r));
+	r->queue = queue;
+	r->signo = sig;
+	if (info) {
+		memcpy(r->info, info, sizeof(*info));
+	} else {
+		/* What dequeue_signal() makes of a signal without an entry */
+		kernel_siginfo_t si;
+
+		clear_siginfo(&si);
+		si.si_signo = sig;
+		si.si_code = SI_USER;
+		memcpy(r->info, &si, sizeof(si));
+	}
+	return 0;
+}
+
+/* The signals of one queue: each bit, with its entries in queue order */
+static int ckpt_sigpending_queue(struct ckpt_sigpending_walk *w, u32 queue,
+				 struct sigpending *pending)
+{
+	struct sigqueue *q;
+	int sig, ret;
+	bool found;
+
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		if (!sigismember(&pending->signal, sig))
+			continue;
+		found = false;
+		list_for_each_entry(q, &pending->list, list) {
+			if (q->info.si_signo != sig)
+				continue;
+			found = true;
+			ret = ckpt_sigpending_add(w, queue, sig, &q->info);
+			if (ret)
+				return ret;
+		}
+		if (!found) {
+			ret = ckpt_sigpending_add(w, queue, sig, NULL);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Count the entries of @pending, and the bits without one */
+static unsigned int ckpt_sigpending_count(struct sigpending *pending)
+{
+	struct sigqueue *q;
+	unsigned int nr = 0;
+
+	list_for_each_entry(q, &pending->list, list)
+		nr++;
+	return nr + CKPT_NSIG;
+}
+
+/**
+ * ckpt_sigpending_checkpoint() - write the pending signals of a task
+ * @ctx: checkpoint context
+ * @t: the task, stopped
+ *
+ * The signals pending for the task alone, then those of its thread
+ * group, each signal in increasing number, several of a real-time
+ * signal in the order they would be delivered.  They are copied, not
+ * dequeued.
+ *
+ * Return: 0; -EBUSY (with a log line) if the task is being killed or the
+ * queues changed meanwhile; -ENOMEM; or the error of a write.
+ */
+int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_sigpending_walk w = {};
+	unsigned long irqflags;
+	unsigned int i, size;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(kernel_siginfo_t) > CKPT_SIGINFO_SIZE);
+	BUILD_BUG_ON(sizeof(siginfo_t) != CKPT_SIGINFO_SIZE);
+
+	if (!lock_task_sighand(t, &irqflags))
+		return ckpt_err(ctx, -EBUSY, "pid %d is exiting",
+				task_pid_vnr(t));
+	size = ckpt_sigpending_count(&t->pending) +
+	       ckpt_sigpending_count(&t->signal->shared_pending);
+	unlock_task_sighand(t, &irqflags);
+
+	w.recs = kvcalloc(size, sizeof(*w.recs), GFP_KERNEL);
+	if (!w.recs)
+		return -ENOMEM;
+	w.size = size;
+	if (!lock_task_sighand(t, &irqflags)) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d is exiting",
+			       task_pid_vnr(t));
+		goto free;
+	}
+	ret = ckpt_sigpending_queue(&w, CKPT_SIGQUEUE_TASK, &t->pending);
+	if (!ret)
+		ret = ckpt_sigpending_queue(&w, CKPT_SIGQUEUE_SHARED,
+					    &t->signal->shared_pending);
+	unlock_task_sighand(t, &irqflags);
+	if (ret) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d got signals meanwhile",
+			       task_pid_vnr(t));
+		goto free;
+	}
+
+	for (i = 0; i < w.nr && !ret; i++) {
+		if (sig_kernel_only(w.recs[i].signo))
+			ret = ckpt_err(ctx, -EBUSY,
+				       "pid %d has a pending signal %u: it is being killed or stopped",
+				       task_pid_vnr(t), w.recs[i].signo);
+		else
+			ret = ckpt_write_obj(ctx, &w.recs[i],
+					     CKPT_HDR_SIGPENDING);
+	}
+	if (w.nr)
+		ckpt_log(ctx, "pid %d: %u pending signal(s)", task_pid_vnr(t),
+			 w.nr);
+free:
+	kvfree(w.recs);
+	return ret;
+}
+
+/* Deferred: queue the signal again, as the image had it pending */
+static int ckpt_sigpending_apply(struct ckpt_ctx *ctx, void *data)
+{
+	struct ckpt_hdr_sigpending *h = data;
+	kernel_siginfo_t info;
+	int ret;
+
+	memcpy(&info, h->info, sizeof(info));
+	ret = do_send_sig_info(h->signo, &info, current,
+			       h->queue == CKPT_SIGQUEUE_SHARED ?
+			       PIDTYPE_TGID : PIDTYPE_PID);
+	if (ret)
+		return ckpt_err(ctx, ret, "signal: cannot queue signal %u again",
+				h->signo);
+	return 0;
+}
+
+/* Check one SIGPENDING record, after @prev (queue << 8 | signo) */
+static int ckpt_sigpending_check(struct ckpt_ctx *ctx,
+				 const struct ckpt_hdr_sigpending *h, u32 *prev)
+{
+	const kernel_siginfo_t *info = (const void *)h->info;
+	u32 key = h->queue << 8 | h->signo;
+	int ret;
+
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
+	if (ret)
+		return ret;
+	if (h->queue != CKPT_SIGQUEUE_TASK && h->queue != CKPT_SIGQUEUE_SHARED)
+		return ckpt_bad(ctx, "SIGPENDING", "queue", "%u", h->queue);
+	if (!h->signo || h->signo > CKPT_NSIG || sig_kernel_only(h->signo))
+		return ckpt_bad(ctx, "SIGPENDING", "signo", "%u", h->signo);
+	/* In order; a standard signal pends at most once per queue */
+	if (key < *prev || (key == *prev && h->signo < SIGRTMIN))
+		return ckpt_bad(ctx, "SIGPENDING", "signo",
+				"%u of queue %u: out of order or twice",
+				h->signo, h->queue);
+	*prev = key;
+	if (info->si_signo != h->signo)
+		return ckpt_bad(ctx, "SIGPENDING", "info", "si_signo %d for %u",
+				info->si_signo, h->signo);
+	return ckpt_check_pad(ctx, h->info + sizeof(*info),
+			      sizeof(h->info) - sizeof(*info),
+			      "SIGPENDING record info");
+}
+
+/**
+ * ckpt_sigpending_restore() - read the pending signals of a task
+ * @ctx: restart context
+ *
+ * Reads the CKPT_HDR_SIGPENDING records that follow a task's SCHED
+ * record, and, unless only verifying, defers queueing them to current
+ * until the very end of the restore: a pending signal would interrupt
+ * the waits of the rest of it.  The task may queue any signal with any
+ * siginfo to itself (rt_tgsigqueueinfo(2)), so this grants nothing.
+ *
+ * Return: 0, -EINVAL with a log line naming the bad field, -ENOMEM, or
+ * the error of a read.
+ */
+int ckpt_sigpending_restore(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_hdr_sigpending *h;
+	struct ckpt_hdr *rec;
+	u32 prev = 0;
+	void *copy;
+	int ret;
+
+	for (;;) {
+		rec = ckpt_read_rec(ctx);
+		if (IS_ERR(rec))
+			return PTR_ERR(rec);
+		if (rec->type != CKPT_HDR_SIGPENDING) {
+			ckpt_unread_rec(ctx);
+			return 0;
+		}
+		h = (const void *)rec;
+		ret = ckpt_sigpending_check(ctx, h, &prev);
+		if (ret)
+			return ret;
+		if (ckpt_verify_only(ctx))
+			continue;
+		copy = kmemdup(h, sizeof(*h), GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+		ret = ckpt_defer(ctx, ckpt_sigpending_apply, ckpt_signal_free,
+				 copy);
+		if (ret)
+			return ret;
+	}
 }

@@ -55,6 +55,7 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sighand) != 16 + 32 * CKPT_NSIG);
 	BUILD_BUG_ON(sizeof(struct ckpt_rlimit) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sigpending) != 144);
 	BUILD_BUG_ON(sizeof(struct ckpt_itimer) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signal) !=
 		     24 + 16 * CKPT_RLIM_NLIMITS + 16 * CKPT_NR_ITIMERS);

@@ -1263,6 +1263,26 @@ static void print_signal(struct info *in, const struct ckpt_hdr *h)
 		problem(in, "dumpable %u", r->dumpable);
 }
 
+static void print_sigpending(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_sigpending *r = (const void *)h;
+	const int32_t *w = (const void *)r->info;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "queue %u (%s)  signo %u (%s)  si_signo %d  si_errno %d  si_code %d",
+	    r->queue, r->queue == CKPT_SIGQUEUE_TASK ? "task" :
+	    r->queue == CKPT_SIGQUEUE_SHARED ? "shared" : "?", r->signo,
+	    r->signo && sigabbrev_np(r->signo) ? sigabbrev_np(r->signo) : "RT",
+	    w[0], w[1], w[2]);
+	if (r->queue != CKPT_SIGQUEUE_TASK && r->queue != CKPT_SIGQUEUE_SHARED)
+		problem(in, "unknown queue %u", r->queue);
+	if (!r->signo || r->signo > CKPT_NSIG || r->signo == 9 || r->signo == 19)
+		problem(in, "signo %u", r->signo);
+	if ((uint32_t)w[0] != r->signo)
+		problem(in, "si_signo %d for signal %u", w[0], r->signo);
+}
+
 typedef void (*print_fn)(struct info *in, const struct ckpt_hdr *h);
 
 static print_fn printer(uint32_t type)
@@ -1299,6 +1319,7 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_PAGES:	return print_pages;
 	case CKPT_HDR_SIGHAND:	return print_sighand;
 	case CKPT_HDR_SIGNAL:	return print_signal;
+	case CKPT_HDR_SIGPENDING:	return print_sigpending;
 	case CKPT_HDR_SCHED:	return print_sched;
 	}
 	return NULL;

@@ -89,6 +89,7 @@
  * @CKPT_HDR_SIGHAND: signal dispositions: struct ckpt_hdr_sighand
  * @CKPT_HDR_SIGNAL: state of a thread group (resource limits...):
  *	struct ckpt_hdr_signal
+ * @CKPT_HDR_SIGPENDING: a pending signal: struct ckpt_hdr_sigpending
  */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
@@ -128,6 +129,7 @@ enum ckpt_hdr_type {
 
 	CKPT_HDR_SIGHAND = 601,
 	CKPT_HDR_SIGNAL = 602,
+	CKPT_HDR_SIGPENDING = 603,
 };
 
 /**
@@ -201,7 +203,8 @@ struct ckpt_hdr_tail {
  * struct ckpt_hdr_task - a task
  *
  * Comes after the objects it refers to, and is followed by the
- * task's CKPT_HDR_SCHED, CKPT_HDR_CPU and CKPT_HDR_XSTATE records.
+ * task's CKPT_HDR_SCHED record, its CKPT_HDR_SIGPENDING records, and its
+ * CKPT_HDR_CPU and CKPT_HDR_XSTATE records.
  *
  * @h: record header
  * @pid: pid, in the checkpointer's pid namespace
@@ -1213,6 +1216,36 @@ struct ckpt_hdr_sighand {
 	__u32 objref;
 	__u32 nr;
 	struct ckpt_sigaction action[CKPT_NSIG];
+};
+
+/* ckpt_hdr_sigpending.queue */
+#define CKPT_SIGQUEUE_TASK	1	/* the task's own (tgkill(2)...) */
+#define CKPT_SIGQUEUE_SHARED	2	/* its thread group's (kill(2)...) */
+
+/* Bytes of a siginfo_t */
+#define CKPT_SIGINFO_SIZE	128
+
+/**
+ * struct ckpt_hdr_sigpending - a pending signal
+ *
+ * The CKPT_HDR_SIGPENDING records of a task follow its CKPT_HDR_SCHED
+ * record: those of its own queue, then those of its thread group's, in
+ * increasing signal number; a real-time signal queued several times has
+ * a record for each, in the order they would be delivered; a standard
+ * signal pends once per queue at most.
+ *
+ * @h: record header
+ * @queue: CKPT_SIGQUEUE_TASK or CKPT_SIGQUEUE_SHARED
+ * @signo: the signal, 1 to %CKPT_NSIG, not SIGKILL nor SIGSTOP
+ * @info: its siginfo_t, as the handler would get it (si_signo is
+ *	@signo); the bytes past the fields of the kernel's
+ *	struct kernel_siginfo (48 on x86-64) are zero
+ */
+struct ckpt_hdr_sigpending {
+	struct ckpt_hdr h;
+	__u32 queue;
+	__u32 signo;
+	__u8 info[CKPT_SIGINFO_SIZE];
 };
 
 /**

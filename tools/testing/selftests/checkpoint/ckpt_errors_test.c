@@ -609,19 +609,6 @@ static int itimer_fn(void *arg)
 	return 0;
 }
 
-static int pending_signal_fn(void *arg)
-{
-	sigset_t set;
-
-	(void)arg;
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) || raise(SIGUSR1))
-		return 1;
-	raise(SIGSTOP);
-	return 0;
-}
-
 FIXTURE(unsupported) {
 	pid_t pid;
 };
@@ -651,10 +638,6 @@ FIXTURE_VARIANT_ADD(unsupported, children) {
 
 FIXTURE_VARIANT_ADD(unsupported, itimer_expired_ignored) {
 	.fn = itimer_fn,
-};
-
-FIXTURE_VARIANT_ADD(unsupported, pending_signal) {
-	.fn = pending_signal_fn,
 };
 
 FIXTURE_SETUP(unsupported)

@@ -229,26 +229,6 @@ TEST_F_TIMEOUT(restart, pipes, 120)
 	expect_exit(_metadata, &self->r, 0);
 }
 
-/*
- * Let the checkpointed original run on: it must find its state as it
- * was, the checkpoint having changed nothing of it
- */
-static void expect_original_ok(struct __test_metadata *_metadata,
-			       struct rst *r)
-{
-	char buf[128];
-	int status;
-
-	status = target_continue(r->orig);
-	r->orig = -1;
-	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0) {
-		TH_LOG("the original, run on, %s",
-		       describe(status, buf, sizeof(buf)));
-		show_report(_metadata);
-	}
-}
-
 /* The checkpoint copies the data: the original reads it all too */
 TEST_F_TIMEOUT(restart, pipes_not_consumed, 120)
 {

@@ -424,6 +424,26 @@ parsed(struct __test_metadata *_metadata, struct rst *self)
 	return &self->parsed;
 }
 
+/*
+ * Let the checkpointed original run on: it must find its state as it
+ * was, the checkpoint having changed nothing of it
+ */
+static __maybe_unused void expect_original_ok(struct __test_metadata *_metadata,
+					      struct rst *r)
+{
+	char buf[128];
+	int status;
+
+	status = target_continue(r->orig);
+	r->orig = -1;
+	EXPECT_TRUE(status >= 0 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0) {
+		TH_LOG("the original, run on, %s",
+		       describe(status, buf, sizeof(buf)));
+		show_report(_metadata);
+	}
+}
+
 /* Kill the original and restart the image with @flags */
 static __maybe_unused void kill_and_restart(struct __test_metadata *_metadata,
 					    struct rst *self,

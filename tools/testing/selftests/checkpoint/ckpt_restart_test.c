@@ -1969,6 +1969,132 @@ TEST_F_TIMEOUT(restart, itimers, 120)
 	expect_exit(_metadata, &self->r, 0);
 }
 
+/* ---- pending signals ---- */
+
+#define SIG_RT1		(SIGRTMIN + 1)
+#define SIG_RT2		(SIGRTMIN + 2)
+
+static struct {
+	int sig;
+	int code;
+	int value;
+	pid_t pid;
+} g_got[8];
+static volatile sig_atomic_t g_nr_got;
+
+static void info_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (g_nr_got >= (int)ARRAY_SIZE(g_got))
+		return;
+	g_got[g_nr_got].sig = sig;
+	g_got[g_nr_got].code = si->si_code;
+	g_got[g_nr_got].value = si->si_value.sival_int;
+	g_got[g_nr_got].pid = si->si_pid;
+	g_nr_got++;
+}
+
+static int queue_to_self(int sig, int value, bool thread)
+{
+	siginfo_t si = {};
+
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = value;
+	if (thread)
+		return syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig,
+			       &si);
+	return syscall(SYS_rt_sigqueueinfo, getpid(), sig, &si);
+}
+
+/*
+ * Blocked and pending: SIGUSR1 for the process (kill), SIGUSR2 for the
+ * thread (tgkill), SIG_RT1 queued twice for the process with values 11
+ * and 22, SIG_RT2 once for the thread with 33
+ */
+static int pending_fn(void *arg)
+{
+	struct sigaction sa = { .sa_sigaction = info_handler,
+				.sa_flags = SA_SIGINFO };
+	int i, usr1 = 0, usr2 = 0, rt1 = 0, rt2 = 0;
+	pid_t self = getpid();
+	sigset_t set, pend;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIG_RT1);
+	sigaddset(&set, SIG_RT2);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR2, &sa, NULL) ||
+	    sigaction(SIG_RT1, &sa, NULL) || sigaction(SIG_RT2, &sa, NULL) ||
+	    sigprocmask(SIG_BLOCK, &set, NULL))
+		return fail(1, "sigaction: %m");
+	if (kill(self, SIGUSR1) ||
+	    syscall(SYS_tgkill, self, gettid(), SIGUSR2) ||
+	    queue_to_self(SIG_RT1, 11, false) ||
+	    queue_to_self(SIG_RT1, 22, false) ||
+	    queue_to_self(SIG_RT2, 33, true))
+		return fail(2, "queueing: %m");
+
+	raise(SIGSTOP);
+
+	if (sigpending(&pend))
+		return fail(10, "sigpending: %m");
+	for (i = 1; i < NSIG; i++)
+		if (sigismember(&pend, i) != sigismember(&set, i))
+			return fail(11, "signal %d %spending", i,
+				    sigismember(&pend, i) ? "" : "not ");
+	if (g_nr_got)
+		return fail(12, "a blocked signal was delivered");
+	/* Each once, with its siginfo; SIG_RT1's two in queue order */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (g_nr_got != 5)
+		return fail(13, "%d signals delivered, not 5", (int)g_nr_got);
+	for (i = 0, rt1 = 0; i < 5; i++) {
+		if (g_got[i].sig == SIGUSR1 && !usr1++ &&
+		    g_got[i].code == SI_USER && g_got[i].pid == self)
+			continue;
+		if (g_got[i].sig == SIGUSR2 && !usr2++ &&
+		    g_got[i].code == SI_TKILL)
+			continue;
+		if (g_got[i].sig == SIG_RT1 && rt1 < 2 &&
+		    g_got[i].code == SI_QUEUE && g_got[i].pid == self &&
+		    g_got[i].value == (rt1++ ? 22 : 11))
+			continue;
+		if (g_got[i].sig == SIG_RT2 && !rt2++ &&
+		    g_got[i].value == 33)
+			continue;
+		return fail(14, "delivery %d: signal %d code %d pid %d value %d",
+			    i, g_got[i].sig, g_got[i].code, g_got[i].pid,
+			    g_got[i].value);
+	}
+	if (sigpending(&pend) || !sigisemptyset(&pend))
+		return fail(18, "signals still pending");
+	return 0;
+}
+
+/* Pending signals of both queues, with their siginfo, not lost nor doubled */
+TEST_F_TIMEOUT(restart, pending_signals, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_sigpending *p;
+	unsigned int i, shared = 0;
+
+	spawn_and_checkpoint(_metadata, &self->r, pending_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(5, ckpt_count(img, CKPT_HDR_SIGPENDING));
+	for (i = 0; (p = ckpt_find(img, CKPT_HDR_SIGPENDING, i)); i++)
+		shared += p->queue == CKPT_SIGQUEUE_SHARED;
+	EXPECT_EQ(3, shared);
+	/* The original still has them: the checkpoint only copied them */
+	expect_original_ok(_metadata, &self->r);
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
 /* ---- credentials ---- */
 
 #define T_UID		1001
@@ -3386,6 +3512,65 @@ TEST_F_TIMEOUT(bad, bad_order, 120)
 	memcpy(ic->buf + off, b, b->len);
 	memcpy(ic->buf + off + b->len, a, a->len);
 	expect_einval(_metadata, ic, "XSTATE before CPU");
+}
+
+FIXTURE(bad_sigpending) {
+	struct image_copy c;
+};
+
+FIXTURE_SETUP(bad_sigpending)
+{
+	image_copy_init(_metadata, &self->c, pending_fn, NULL);
+}
+
+FIXTURE_TEARDOWN(bad_sigpending)
+{
+	image_copy_free(&self->c);
+}
+
+/* Set the signal of a SIGPENDING record, and its si_signo */
+static void set_signo(struct ckpt_hdr_sigpending *p, uint32_t sig)
+{
+	p->signo = sig;
+	memcpy(p->info, &sig, sizeof(sig));
+}
+
+TEST_F_TIMEOUT(bad_sigpending, sigpending_records, 180)
+{
+	struct image_copy *ic = &self->c;
+	const struct ckpt_image *img = &ic->img;
+	const struct ckpt_hdr_sigpending *g0, *g1;
+	struct ckpt_hdr_sigpending *p0, *p1;
+
+	g0 = ckpt_find(img, CKPT_HDR_SIGPENDING, 0);	/* SIGUSR2, the task's */
+	g1 = ckpt_find(img, CKPT_HDR_SIGPENDING, 1);	/* SIG_RT2, the task's */
+	ASSERT_NE(NULL, g0);
+	ASSERT_NE(NULL, g1);
+	ASSERT_EQ(SIGUSR2, g0->signo);
+	ASSERT_EQ(CKPT_SIGQUEUE_TASK, g1->queue);
+	p0 = in_copy(ic, g0);
+	p1 = in_copy(ic, g1);
+
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	p0->queue = 3;
+	expect_einval(_metadata, ic, "SIGPENDING queue 3");
+	set_signo(p0, 0);
+	expect_einval(_metadata, ic, "SIGPENDING signal 0");
+	set_signo(p0, CKPT_NSIG + 1);
+	expect_einval(_metadata, ic, "SIGPENDING signal 65");
+	set_signo(p0, SIGKILL);
+	expect_einval(_metadata, ic, "SIGPENDING SIGKILL");
+	set_signo(p0, SIGSTOP);
+	expect_einval(_metadata, ic, "SIGPENDING SIGSTOP");
+	p0->signo = SIGUSR1;
+	expect_einval(_metadata, ic, "SIGPENDING si_signo not signo");
+	p0->info[100] = 1;
+	expect_einval(_metadata, ic, "SIGPENDING info past kernel_siginfo");
+	set_signo(p0, SIGRTMAX);
+	expect_einval(_metadata, ic, "SIGPENDING out of order");
+	set_signo(p1, SIGUSR2);
+	expect_einval(_metadata, ic, "SIGPENDING a standard signal twice");
 }
 
 /* Last: nothing above made the kernel complain */

@@ -713,6 +713,17 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 			return fail(s, "nr %u", r->nr);
 		return define_obj(s, h, r->objref);
 	}
+	case CKPT_HDR_SIGPENDING: {
+		const struct ckpt_hdr_sigpending *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if ((r->queue != CKPT_SIGQUEUE_TASK &&
+		     r->queue != CKPT_SIGQUEUE_SHARED) ||
+		    !r->signo || r->signo > CKPT_NSIG)
+			return fail(s, "queue %u signo %u", r->queue, r->signo);
+		return 0;
+	}
 	case CKPT_HDR_SIGNAL: {
 		const struct ckpt_hdr_signal *r = (const void *)h;
 
