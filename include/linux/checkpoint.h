@@ -57,6 +57,7 @@ enum ckpt_obj_type {
  * @pdeath_signal: signal it gets when its parent dies, set (as
  *	@dumpable) once it has taken @cred, which resets both
  * @dumpable: dumpable mode of its address space
+ * @seccomp_strict: it enters seccomp strict mode, the very last step
  * @ax: its rax, written back after ret_from_fork() cleared it
  */
 struct ckpt_rtask {
@@ -66,6 +67,7 @@ struct ckpt_rtask {
 	u32 exit_signal;
 	u32 pdeath_signal;
 	u32 dumpable;
+	bool seccomp_strict;
 	u64 ax;
 };
 

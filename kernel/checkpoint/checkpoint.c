@@ -92,9 +92,9 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 	ret = arch_ckpt_check_task(ctx, t);
 	if (ret)
 		return ret;
-	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
-		return ckpt_err(ctx, -EOPNOTSUPP, "pid %d: seccomp not supported",
-				pid);
+	if (t->seccomp.mode == SECCOMP_MODE_FILTER)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pid %d: seccomp filters not supported", pid);
 	if (!hlist_empty(&sig->posix_timers))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d: POSIX timers not supported", pid);

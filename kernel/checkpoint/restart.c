@@ -21,6 +21,7 @@
 #include <linux/pid.h>
 #include <linux/threads.h>
 #include <linux/sched/coredump.h>
+#include <linux/seccomp.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -257,6 +258,7 @@ void ckpt_deferred_free(struct ckpt_ctx *ctx)
 static int ckpt_restart_finish(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rtask *rt = ctx->rtask;
+	int ret;
 
 	if (WARN_ON_ONCE(!rt->cred))
 		return -EINVAL;
@@ -267,7 +269,14 @@ static int ckpt_restart_finish(struct ckpt_ctx *ctx)
 	write_lock_irq(&tasklist_lock);
 	current->exit_signal = rt->exit_signal;
 	write_unlock_irq(&tasklist_lock);
-	return arch_restart_finish(ctx);
+	ret = arch_restart_finish(ctx);
+	/* Last: only its next system calls are filtered */
+	if (!ret && rt->seccomp_strict) {
+		ret = prctl_set_seccomp(SECCOMP_MODE_STRICT, NULL);
+		if (ret)
+			ckpt_err(ctx, ret, "task: cannot enter seccomp strict mode");
+	}
+	return ret;
 }
 
 /*

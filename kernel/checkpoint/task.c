@@ -8,6 +8,7 @@
 #include <linux/personality.h>
 #include <linux/pid.h>
 #include <linux/rseq.h>
+#include <linux/seccomp.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -63,6 +64,10 @@ int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	h.flags = state;
 	if (task_no_new_privs(t))
 		h.flags |= CKPT_TASK_NO_NEW_PRIVS;
+#ifdef CONFIG_SECCOMP
+	if (t->seccomp.mode == SECCOMP_MODE_STRICT)
+		h.flags |= CKPT_TASK_SECCOMP_STRICT;
+#endif
 	h.cred_ref = refs->cred;
 	h.mm_ref = refs->mm;
 	h.files_ref = refs->files;
@@ -147,6 +152,7 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 				h->pid);
 	rt->exit_signal = h->exit_signal;
 	rt->pdeath_signal = h->pdeath_signal;
+	rt->seccomp_strict = h->flags & CKPT_TASK_SECCOMP_STRICT;
 
 	set_task_comm(current, h->comm);
 	current->personality = h->personality;

@@ -289,7 +289,7 @@ static void print_tail(struct info *in, const struct ckpt_hdr *h)
 static void print_task(struct info *in, const struct ckpt_hdr *h)
 {
 	static const char *const fl[] = {
-		"NO_NEW_PRIVS", "STOPPED", "FROZEN", "TRACED",
+		"NO_NEW_PRIVS", "STOPPED", "FROZEN", "TRACED", "SECCOMP_STRICT",
 	};
 	const struct ckpt_hdr_task *r = (const void *)h;
 	char buf[128];

@@ -197,7 +197,8 @@ struct ckpt_hdr_tail {
 #define CKPT_TASK_STOPPED	(1U << 1)	/* was in group stop */
 #define CKPT_TASK_FROZEN	(1U << 2)	/* was cgroup-frozen */
 #define CKPT_TASK_TRACED	(1U << 3)	/* was in a ptrace stop */
-#define CKPT_TASK_FLAGS		0xfU
+#define CKPT_TASK_SECCOMP_STRICT (1U << 4)	/* in seccomp strict mode */
+#define CKPT_TASK_FLAGS		0x1fU
 
 /**
  * struct ckpt_hdr_task - a task

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/magic.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -609,6 +611,20 @@ static int itimer_fn(void *arg)
 	return 0;
 }
 
+/* A seccomp filter (that allows everything) */
+static int seccomp_filter_fn(void *arg)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	(void)arg;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0))
+		return 1;
+	raise(SIGSTOP);
+	return 0;
+}
+
 FIXTURE(unsupported) {
 	pid_t pid;
 };
@@ -634,6 +650,10 @@ FIXTURE_VARIANT_ADD(unsupported, pidfd) {
 
 FIXTURE_VARIANT_ADD(unsupported, children) {
 	.fn = children_fn,
+};
+
+FIXTURE_VARIANT_ADD(unsupported, seccomp_filter) {
+	.fn = seccomp_filter_fn,
 };
 
 FIXTURE_VARIANT_ADD(unsupported, itimer_expired_ignored) {

@@ -34,6 +34,7 @@
 #include <grp.h>
 #include <asm/prctl.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -2093,6 +2094,88 @@ TEST_F_TIMEOUT(restart, pending_signals, 120)
 	expect_original_ok(_metadata, &self->r);
 	kill_and_restart(_metadata, &self->r, 0);
 	expect_exit(_metadata, &self->r, 0);
+}
+
+/* ---- seccomp strict mode ---- */
+
+#define FD_STRICT_R	10
+#define FD_STRICT_W	11
+
+/*
+ * In seccomp strict mode, blocked in read(2); once it has read, it makes
+ * a system call strict mode forbids, which kills it
+ */
+static int strict_fn(void *arg)
+{
+	int p[2];
+	char c;
+
+	(void)arg;
+	if (pipe(p) || dup2(p[0], FD_STRICT_R) != FD_STRICT_R ||
+	    dup2(p[1], FD_STRICT_W) != FD_STRICT_W || close(p[0]) ||
+	    close(p[1]))
+		return fail(1, "pipe: %m");
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0))
+		return fail(2, "PR_SET_SECCOMP: %m");
+	if (read(FD_STRICT_R, &c, 1) != 1)
+		syscall(SYS_exit, 3);
+	syscall(SYS_getpid);
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/* Seccomp mode of @pid, from /proc/PID/status, or -1 */
+static int seccomp_mode(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSeccomp:");
+	return p ? atoi(p + strlen("\nSeccomp:")) : -1;
+}
+
+/* Stopped in read(2) in strict mode; still in it after restart */
+TEST_F_TIMEOUT(restart, seccomp_strict, 120)
+{
+	char path[64];
+	int status, fd, i;
+
+	self->r.orig = target_spawn_running(strict_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	for (i = 0; i < 2000 && proc_state(self->r.orig) != 'S'; i++)
+		usleep(5000);
+	ASSERT_EQ('S', proc_state(self->r.orig));
+	ASSERT_EQ(1, seccomp_mode(self->r.orig));
+	ASSERT_EQ(0, kill(self->r.orig, SIGSTOP));
+	ASSERT_EQ(self->r.orig, waitpid(self->r.orig, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	checkpoint_orig(_metadata, &self->r);
+	EXPECT_EQ(CKPT_TASK_SECCOMP_STRICT,
+		  ((const struct ckpt_hdr_task *)ckpt_find(parsed(_metadata,
+		  &self->r), CKPT_HDR_TASK, 0))->flags & CKPT_TASK_SECCOMP_STRICT);
+	kill_and_restart(_metadata, &self->r, 0);
+	EXPECT_EQ(1, seccomp_mode(self->r.pid));
+	/* Let it read: its getpid() then kills it, as strict mode must */
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self->r.pid, FD_STRICT_W);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "x", 1));
+	close(fd);
+	ASSERT_EQ(self->r.pid, waitpid(self->r.pid, &status, 0));
+	self->r.pid = -1;
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		TH_LOG("the restored process: status %#x", status);
+	}
 }
 
 /* ---- credentials ---- */
