@@ -22,6 +22,7 @@
 #include <linux/sched/prio.h>
 #include <linux/sched/rt.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <uapi/linux/sched/types.h>
 
 #include "checkpoint.h"
@@ -78,7 +79,7 @@ int ckpt_sched_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
 	cpumask_var_t mask;
 	u64 *words;
 	u32 nr;
-	int cpu, ret;
+	int ret;
 
 	ret = ckpt_sched_check_task(ctx, t);
 	if (ret)
@@ -104,8 +105,7 @@ int ckpt_sched_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
 	raw_spin_lock_irqsave(&t->pi_lock, irqflags);
 	cpumask_and(mask, &t->cpus_mask, cpu_active_mask);
 	raw_spin_unlock_irqrestore(&t->pi_lock, irqflags);
-	for_each_cpu(cpu, mask)
-		words[cpu / 64] |= 1ULL << (cpu % 64);
+	bitmap_to_arr64(words, cpumask_bits(mask), nr_cpu_ids);
 
 	ret = ckpt_write_rec(ctx, &h.h, CKPT_HDR_SCHED, sizeof(h), words,
 			     nr * sizeof(*words));
@@ -178,8 +178,7 @@ static int ckpt_sched_check(struct ckpt_ctx *ctx,
 			    struct ckpt_sched_state *st)
 {
 	const u64 *words = (const u64 *)(h + 1);
-	u32 nr, i, cpu;
-	bool any = false;
+	u32 nr;
 	int ret;
 
 	if (h->policy != SCHED_NORMAL && h->policy != SCHED_BATCH &&
@@ -205,16 +204,14 @@ static int ckpt_sched_check(struct ckpt_ctx *ctx,
 	if (h->nr_cpus % 64 && words[nr - 1] >> (h->nr_cpus % 64))
 		return ckpt_bad(ctx, "SCHED", "affinity", "CPUs past %u",
 				h->nr_cpus);
-	for (i = 0; i < nr; i++)
-		any |= !!words[i];
-	if (!any)
+	if (!memchr_inv(words, 0, nr * sizeof(*words)))
 		return ckpt_bad(ctx, "SCHED", "affinity", "%s", "no CPU");
 	if (!st)
 		return 0;
 
-	for (cpu = 0; cpu < h->nr_cpus && cpu < nr_cpu_ids; cpu++)
-		if (words[cpu / 64] & (1ULL << (cpu % 64)))
-			cpumask_set_cpu(cpu, st->mask);
+	/* The CPUs this machine could have, the others left out */
+	bitmap_from_arr64(cpumask_bits(st->mask), words,
+			  min_t(u32, h->nr_cpus, nr_cpu_ids));
 	if (!cpumask_intersects(st->mask, cpu_possible_mask))
 		return ckpt_err(ctx, -EINVAL,
 				"sched: no CPU of the affinity of the image is here");

@@ -311,8 +311,11 @@ static int ckpt_sigpending_queue(struct ckpt_sigpending_walk *w, u32 queue,
 	return 0;
 }
 
-/* Count the entries of @pending, and the bits without one */
-static unsigned int ckpt_sigpending_count(struct sigpending *pending)
+/*
+ * Records @pending can need at most: one per entry, and one per signal
+ * without an entry
+ */
+static unsigned int ckpt_sigpending_max(struct sigpending *pending)
 {
 	struct sigqueue *q;
 	unsigned int nr = 0;
@@ -348,8 +351,8 @@ int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!lock_task_sighand(t, &irqflags))
 		return ckpt_err(ctx, -EBUSY, "pid %d is exiting",
 				task_pid_vnr(t));
-	size = ckpt_sigpending_count(&t->pending) +
-	       ckpt_sigpending_count(&t->signal->shared_pending);
+	size = ckpt_sigpending_max(&t->pending) +
+	       ckpt_sigpending_max(&t->signal->shared_pending);
 	unlock_task_sighand(t, &irqflags);
 
 	w.recs = kvcalloc(size, sizeof(*w.recs), GFP_KERNEL);

@@ -640,7 +640,7 @@ static int pipe_fork_fn(void *arg)
 	/* A pipe, or with @arg a pty pair */
 	if ((arg ? pty_at(FD_WAIT_R, 0, FD_WAIT_W, 0) :
 		   pipe_at(FD_WAIT_R, FD_WAIT_W, 0)) || pipe2(p, O_CLOEXEC))
-		return fail(1, "pipe: %m");
+		return fail(1, "%s: %m", arg ? "pty" : "pipe");
 	/*
 	 * A grandchild (not a child: the target must have none) shares
 	 * the very same open files, and waits
