@@ -599,9 +599,9 @@ static int ckpt_fds_locks(struct ckpt_ctx *ctx, struct files_struct *files,
  *
  * Writes a FILES record, then for each open fd in increasing order
  * the FILE record of its file (the first time the file is seen) and
- * its FD record.  An fd table shared with another task is refused
- * (-EBUSY), as is an fd whose file cannot be saved (-EOPNOTSUPP, with
- * a log line naming the fd and the kind of file).
+ * its FD record; nothing for a table written already (shared with the
+ * task's parent).  An fd whose file cannot be saved is refused
+ * (-EOPNOTSUPP, with a log line naming the fd and the kind of file).
  *
  * Context: may sleep.
  * Return: 0 or a negative errno.
@@ -613,7 +613,7 @@ int files_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	unsigned int nr, nr_locks;
 	struct ckpt_lock *locks;
 	struct ckpt_fd *fds;
-	int users, ret;
+	int ret;
 
 	task_lock(t);
 	files = t->files;
@@ -624,12 +624,9 @@ int files_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 		return ckpt_err(ctx, -EBUSY, "pid %d has no fd table (exiting)",
 				task_pid_vnr(t));
 
-	/* The task's reference and ours: any other is another task's */
-	users = atomic_read(&files->count);
-	if (users > 2) {
-		ret = ckpt_err(ctx, -EBUSY,
-			       "pid %d: fd table shared with %d other task(s)",
-			       task_pid_vnr(t), users - 2);
+	/* Shared with its parent, written already */
+	if (ckpt_obj_find(ctx, files, CKPT_OBJ_FILES, objref)) {
+		ret = ckpt_obj_lookup_add(ctx, files, CKPT_OBJ_FILES, objref);
 		goto put_files;
 	}
 

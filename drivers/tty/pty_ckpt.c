@@ -94,7 +94,7 @@ static struct tty_struct *pty_ckpt_master(struct tty_struct *tty)
 }
 
 /*
- * Walk the fd table of the checkpointed task for the files of the pair
+ * Walk the fd table of the task being written for the files of the pair
  * of @master: its master file (referenced; NULL if the task does not
  * hold it) and the number of distinct openings of its slave.
  */
@@ -110,7 +110,7 @@ static int pty_ckpt_scan(struct ckpt_ctx *ctx, struct tty_struct *master,
 	*mfile = NULL;
 	for (fd = 0;; fd++) {
 		rcu_read_lock();
-		file = task_lookup_next_fdget_rcu(ctx->root, &fd);
+		file = task_lookup_next_fdget_rcu(ctx->task, &fd);
 		rcu_read_unlock();
 		if (!file)
 			break;

@@ -17,6 +17,7 @@
 #include <linux/list.h>
 #include <linux/xarray.h>
 #include <linux/printk.h>
+#include <linux/spinlock.h>
 #include <uapi/linux/checkpoint_hdr.h>
 
 struct file;
@@ -49,24 +50,74 @@ enum ckpt_obj_type {
 };
 
 /**
- * struct ckpt_rtask - the task a restart rebuilds
- * @done: completed once the task is rebuilt, or has failed
+ * struct ckpt_task_refs - object ids a task record refers to
+ * @cred: its credentials
+ * @mm: its address space
+ * @files: its fd table
+ * @fs: its root, cwd and umask
+ * @sighand: its signal dispositions
+ * @signal: its thread group state
+ */
+struct ckpt_task_refs {
+	u32 cred;
+	u32 mm;
+	u32 files;
+	u32 fs;
+	u32 sighand;
+	u32 signal;
+};
+
+/**
+ * struct ckpt_rtask - a task a restart rebuilds
+ * @ctx: the restart
+ * @list: link in ckpt_ctx.rtasks, in stream order
+ * @parent: the task it is a child of, NULL for the root
+ * @children: its children, linked by @sibling
+ * @sibling: link in its parent's @children
+ * @task: the task, referenced, once it runs
+ * @vpid: its pid, in the restarter's pid namespace, once it exists
+ * @clone: its CKPT_HDR_CLONE record
+ * @held: ids of the objects it holds: its parent's, or its own records'
+ * @nr_zombies: how many of @children are zombies, made late
+ * @pgid: process group of its task record (a pid of the image)
+ * @sid: session of its task record
+ * @comm: command name of a zombie
+ * @deferred: steps run once the image is read (ckpt_defer())
+ * @turn: completed by the restarter for each step the task takes
+ * @done: completed by the task at the end of each step
  * @err: 0, or why the restart failed
  * @cred: credentials to take last, once everything else is rebuilt
  * @exit_signal: signal the task sends its parent when it exits
  * @pdeath_signal: signal it gets when its parent dies, set (as
  *	@dumpable) once it has taken @cred, which resets both
  * @dumpable: dumpable mode of its address space
+ * @no_new_privs: it gets no_new_privs, once its children exist
  * @seccomp_strict: it enters seccomp strict mode, the very last step
  * @ax: its rax, written back after ret_from_fork() cleared it
  */
 struct ckpt_rtask {
+	struct ckpt_ctx *ctx;
+	struct list_head list;
+	struct ckpt_rtask *parent;
+	struct list_head children;
+	struct list_head sibling;
+	struct task_struct *task;
+	pid_t vpid;
+	struct ckpt_hdr_clone clone;
+	struct ckpt_task_refs held;
+	unsigned int nr_zombies;
+	u32 pgid;
+	u32 sid;
+	char comm[16];
+	struct list_head deferred;
+	struct completion turn;
 	struct completion done;
 	int err;
 	struct cred *cred;
 	u32 exit_signal;
 	u32 pdeath_signal;
 	u32 dumpable;
+	bool no_new_privs;
 	bool seccomp_strict;
 	u64 ax;
 };
@@ -89,10 +140,17 @@ struct ckpt_rtask {
  * @obj_ids: restart: object id -> struct ckpt_obj
  * @next_objref: id the next new object gets
  * @hdr: restart: the image's header record
- * @root: checkpoint: the task being checkpointed
+ * @root: checkpoint: the root of the tree being checkpointed
+ * @task: checkpoint: the task being written
  * @tty: restart: the restarter's terminal, for the image's terminals
- * @rtask: restart: the task being rebuilt
- * @deferred: restart: steps run once the image is read (ckpt_defer())
+ * @rtask: restart: the task reading the image, or taking a step
+ * @rtasks: restart: every task of the image read so far, in order
+ * @rtasks_lock: protects @rtasks (the restarter walks it to kill them)
+ * @nr_rtasks: restart: how many
+ * @rpids: restart: image pid -> its struct ckpt_rtask
+ * @step: restart: the step the restarter has the tasks take
+ * @killed: restart: the restarter was killed, the tasks must stop
+ * @caller_pgid: restart: the restarter's process group
  * @logbuf: scratch buffer for log lines
  */
 struct ckpt_ctx {
@@ -113,9 +171,16 @@ struct ckpt_ctx {
 	u32 next_objref;
 	struct ckpt_hdr_header hdr;
 	struct task_struct *root;
+	struct task_struct *task;
 	struct file *tty;
 	struct ckpt_rtask *rtask;
-	struct list_head deferred;
+	struct list_head rtasks;
+	spinlock_t rtasks_lock;		/* @rtasks, @killed */
+	unsigned int nr_rtasks;
+	struct xarray rpids;
+	int step;
+	bool killed;
+	pid_t caller_pgid;
 	char *logbuf;
 };
 
@@ -189,7 +254,6 @@ int ckpt_check_string(struct ckpt_ctx *ctx, const char *s, size_t len,
 /* Steps of a restore run once the whole image is read (restart) */
 int ckpt_defer(struct ckpt_ctx *ctx, int (*run)(struct ckpt_ctx *, void *),
 	       void (*release)(void *), void *data);
-void ckpt_deferred_free(struct ckpt_ctx *ctx);
 
 /* Object table (restart) */
 int ckpt_obj_define(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type);

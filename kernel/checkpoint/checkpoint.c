@@ -2,13 +2,16 @@
 /*
  * Checkpoint/restart: the checkpoint driver.
  *
- * Checks that the task can be checkpointed (stopped, ours to ptrace,
- * no state we cannot save), then writes the header, the objects the
- * task refers to, the task, its CPU state and the tail.
+ * Collects the tree of tasks below the given one, checks that each can
+ * be checkpointed (stopped or a zombie, ours to ptrace, no state we
+ * cannot save), then writes the header, for each task in depth-first
+ * order its CLONE record, the objects it is the first to refer to, its
+ * TASK record and CPU state, and the tail.
  */
 
 #include <linux/checkpoint.h>
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/fs_struct.h>
 #include <linux/ktime.h>
 #include <linux/nsproxy.h>
@@ -81,14 +84,6 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d has %d threads: only single-threaded processes are supported",
 				pid, get_nr_threads(t));
-	/* A child, even a zombie, would be missing from the restart */
-	read_lock(&tasklist_lock);
-	shared = !list_empty(&t->children);
-	read_unlock(&tasklist_lock);
-	if (shared)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d has children: process trees not supported yet",
-				pid);
 	ret = arch_ckpt_check_task(ctx, t);
 	if (ret)
 		return ret;
@@ -121,23 +116,208 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d: a user namespace other than the caller's not supported",
 				pid);
+	return 0;
+}
 
-	task_lock(t);
-	shared = t->mm && atomic_read(&t->mm->mm_users) > 1;
-	if (!shared && t->fs) {
-		spin_lock(&t->fs->lock);
-		shared = t->fs->users > 1;
-		spin_unlock(&t->fs->lock);
+/**
+ * struct ckpt_ctask - a task of the tree being checkpointed
+ * @t: the task, referenced
+ * @parent: index of its parent in the tree (0, itself, for the root)
+ * @state: CKPT_TASK_STOPPED, _TRACED or _FROZEN; 0 for a zombie
+ * @ncsw: its context switch count once off its CPU, 0 for a zombie
+ */
+struct ckpt_ctask {
+	struct task_struct *t;
+	unsigned int parent;
+	u32 state;
+	unsigned long ncsw;
+};
+
+/**
+ * struct ckpt_tree - the tasks of a checkpoint, in depth-first order
+ * @tasks: the tasks, the root first
+ * @nr: how many
+ */
+struct ckpt_tree {
+	struct ckpt_ctask *tasks;
+	unsigned int nr;
+};
+
+/*
+ * The next task of a depth-first walk of the tree below @tree->tasks[0]
+ * after *@cur: its first child, else the next sibling of *@cur or of
+ * its nearest ancestor that has one.  Sets *@cur to the index of the
+ * task's parent.  Context: tasklist_lock held.
+ */
+static struct task_struct *ckpt_tree_next(struct ckpt_tree *tree,
+					  unsigned int *cur)
+{
+	struct task_struct *t = tree->tasks[*cur].t, *parent;
+
+	if (!list_empty(&t->children))
+		return list_first_entry(&t->children, struct task_struct,
+					sibling);
+	while (*cur) {
+		*cur = tree->tasks[*cur].parent;
+		parent = tree->tasks[*cur].t;
+		if (!list_is_last(&t->sibling, &parent->children))
+			return list_next_entry(t, sibling);
+		t = parent;
 	}
-	task_unlock(t);
-	if (shared)
-		return ckpt_err(ctx, -EBUSY,
-				"pid %d shares its mm or fs state with a task outside the checkpoint",
+	return NULL;
+}
+
+/* Collect @root and every descendant of it, referenced */
+static int ckpt_tree_collect(struct ckpt_ctx *ctx, struct task_struct *root,
+			     struct ckpt_tree *tree)
+{
+	struct task_struct *t;
+	unsigned int cur = 0;
+	int ret = 0;
+
+	tree->tasks = kvcalloc(CKPT_TASKS_MAX, sizeof(*tree->tasks),
+			       GFP_KERNEL);
+	if (!tree->tasks)
+		return -ENOMEM;
+	tree->tasks[0].t = get_task_struct(root);
+	tree->nr = 1;
+
+	read_lock(&tasklist_lock);
+	while ((t = ckpt_tree_next(tree, &cur))) {
+		if (tree->nr == CKPT_TASKS_MAX) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		tree->tasks[tree->nr].t = get_task_struct(t);
+		tree->tasks[tree->nr].parent = cur;
+		cur = tree->nr++;
+	}
+	read_unlock(&tasklist_lock);
+	if (ret)
+		return ckpt_err(ctx, ret, "pid %d: more than %u tasks in its tree",
+				task_pid_vnr(root), CKPT_TASKS_MAX);
+	return 0;
+}
+
+static void ckpt_tree_free(struct ckpt_tree *tree)
+{
+	unsigned int i;
+
+	for (i = 0; tree->tasks && i < tree->nr; i++)
+		put_task_struct(tree->tasks[i].t);
+	kvfree(tree->tasks);
+}
+
+/* A zombie keeps no state but its exit code, credentials and pids */
+static int ckpt_check_zombie(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	pid_t pid = task_pid_vnr(t);
+	int ret = 0;
+
+	read_lock(&tasklist_lock);
+	if (t->exit_state != EXIT_ZOMBIE)
+		ret = -EBUSY;
+	else if (!thread_group_empty(t))
+		ret = -EOPNOTSUPP;
+	read_unlock(&tasklist_lock);
+	if (ret == -EBUSY)
+		return ckpt_err(ctx, ret, "pid %d is being reaped", pid);
+	if (ret)
+		return ckpt_err(ctx, ret,
+				"pid %d: a zombie with live threads not supported",
+				pid);
+	if (task_active_pid_ns(t) != task_active_pid_ns(current))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pid %d: namespaces other than the caller's not supported",
 				pid);
 	return 0;
 }
 
-static int ckpt_write_header(struct ckpt_ctx *ctx)
+/* Whether a task of the tree has (pid) @nr */
+static bool ckpt_tree_has(const struct ckpt_tree *tree, pid_t nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < tree->nr; i++)
+		if (task_pid_vnr(tree->tasks[i].t) == nr)
+			return true;
+	return false;
+}
+
+/*
+ * Sessions and process groups a restart can rebuild: a task's session
+ * is its own or its parent's; its group is its own, one led by (the
+ * pid of) a task of the tree, or the root's when that one is outside.
+ */
+static int ckpt_check_groups(struct ckpt_ctx *ctx, struct ckpt_tree *tree,
+			     unsigned int i)
+{
+	struct task_struct *t = tree->tasks[i].t;
+	struct task_struct *root = tree->tasks[0].t;
+	struct task_struct *parent = tree->tasks[tree->tasks[i].parent].t;
+	pid_t pid = task_pid_vnr(t), pgid, sid;
+
+	/* 0 for those of the kernel's first task, outside the tree */
+	pgid = task_pgrp_vnr(t);
+	sid = task_session_vnr(t);
+	if (!i)
+		return 0;
+	if (sid != pid && sid != task_session_vnr(parent))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pid %d: session %d is neither its own nor its parent's",
+				pid, sid);
+	if (pgid == pid || ckpt_tree_has(tree, pgid))
+		return 0;
+	if (pgid == task_pgrp_vnr(root) && pgid != task_pid_vnr(root))
+		return 0;
+	return ckpt_err(ctx, -EOPNOTSUPP,
+			"pid %d: process group %d has no leader in the checkpoint",
+			pid, pgid);
+}
+
+/* Check every task of the tree, and let the live ones get off their CPU */
+static int ckpt_tree_check(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
+{
+	struct ckpt_ctask *ct;
+	unsigned int i;
+	pid_t pid;
+	int ret;
+
+	for (i = 0; i < tree->nr; i++) {
+		ct = &tree->tasks[i];
+		pid = task_pid_vnr(ct->t);
+		if (ct->t->flags & PF_KTHREAD)
+			return ckpt_err(ctx, -EPERM, "pid %d is a kernel thread",
+					pid);
+		if (!ptrace_may_access(ct->t, PTRACE_MODE_ATTACH_REALCREDS))
+			return ckpt_err(ctx, -EPERM,
+					"no permission to ptrace pid %d", pid);
+		if (i && READ_ONCE(ct->t->exit_state)) {
+			ret = ckpt_check_zombie(ctx, ct->t);
+		} else {
+			ret = ckpt_check_stopped(ctx, ct->t, &ct->state);
+			if (!ret)
+				ret = ckpt_check_supported(ctx, ct->t);
+		}
+		if (!ret)
+			ret = ckpt_check_groups(ctx, tree, i);
+		if (ret)
+			return ret;
+	}
+	/* Off its CPU, its FPU state is in memory */
+	for (i = 0; i < tree->nr; i++) {
+		ct = &tree->tasks[i];
+		if (!ct->state)
+			continue;
+		ct->ncsw = wait_task_inactive(ct->t, CKPT_TASK_SLEEP);
+		if (!ct->ncsw)
+			return ckpt_err(ctx, -EBUSY, "pid %d woke up",
+					task_pid_vnr(ct->t));
+	}
+	return 0;
+}
+
+static int ckpt_write_header(struct ckpt_ctx *ctx, unsigned int nr_tasks)
 {
 	struct ckpt_hdr_header h = {};
 	int ret;
@@ -146,7 +326,7 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 	h.version = CKPT_VERSION;
 	h.page_size = PAGE_SIZE;
 	h.flags = ctx->flags;
-	h.nr_tasks = 1;
+	h.nr_tasks = nr_tasks;
 	h.time_ns = ktime_get_real_ns();
 	h.pid = task_pid_vnr(ctx->root);
 	down_read(&uts_sem);
@@ -168,11 +348,67 @@ static int ckpt_write_tail(struct ckpt_ctx *ctx)
 }
 
 /*
- * Write everything a task refers to, then the task, its scheduling, its
- * pending signals and its CPU state
+ * What a task shares with its parent: the restart clones it so.  An
+ * fd table or fs state met before, but not the parent's, cannot be
+ * rebuilt that way; nor can an address space shared by two processes.
  */
-static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
-				u32 state)
+static int ckpt_clone_flags(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct task_struct *parent, u32 *flags)
+{
+	pid_t pid = task_pid_vnr(t);
+	const char *what = NULL;
+	u32 ref;
+
+	task_lock(t);
+	if (t->files == parent->files)
+		*flags |= CKPT_CLONE_FILES;
+	else if (ckpt_obj_find(ctx, t->files, CKPT_OBJ_FILES, &ref))
+		what = "fd table";
+	if (t->fs == parent->fs)
+		*flags |= CKPT_CLONE_FS;
+	else if (ckpt_obj_find(ctx, t->fs, CKPT_OBJ_FS, &ref))
+		what = "fs state";
+	if (ckpt_obj_find(ctx, t->mm, CKPT_OBJ_MM, &ref))
+		what = "address space";
+	task_unlock(t);
+	if (what)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"pid %d shares its %s with a process other than its parent",
+				pid, what);
+	return 0;
+}
+
+static int ckpt_write_clone(struct ckpt_ctx *ctx, struct ckpt_tree *tree,
+			    unsigned int i)
+{
+	struct ckpt_ctask *ct = &tree->tasks[i];
+	struct ckpt_hdr_clone h = {};
+	int ret;
+
+	h.pid = task_pid_vnr(ct->t);
+	if (i) {
+		h.ppid = task_pid_vnr(tree->tasks[ct->parent].t);
+		if (!ct->state) {
+			h.flags = CKPT_CLONE_ZOMBIE;
+			h.exit_code = READ_ONCE(ct->t->exit_code);
+		} else {
+			ret = ckpt_clone_flags(ctx, ct->t,
+					       tree->tasks[ct->parent].t,
+					       &h.flags);
+			if (ret)
+				return ret;
+		}
+	}
+	return ckpt_write_obj(ctx, &h, CKPT_HDR_CLONE);
+}
+
+/*
+ * Write everything a task refers to, then the task, its scheduling, its
+ * pending signals and its CPU state; of a zombie, its credentials and
+ * its task record only.
+ */
+static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t,
+			   u32 state)
 {
 	struct ckpt_task_refs refs = {};
 	const struct cred *cred;
@@ -183,6 +419,8 @@ static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 	put_cred(cred);
 	if (ret)
 		return ret;
+	if (!state)
+		return ckpt_task_checkpoint(ctx, t, &refs, state);
 	ret = ckpt_sighand_checkpoint(ctx, t, &refs.sighand);
 	if (ret)
 		return ret;
@@ -210,18 +448,86 @@ static int ckpt_write_task_tree(struct ckpt_ctx *ctx, struct task_struct *t,
 	return arch_cpu_checkpoint(ctx, t);
 }
 
+/* A shared object of the tree must have no user outside it */
+static int ckpt_check_users(struct ckpt_ctx *ctx, const char *what,
+			    u32 objref, int count, unsigned int users)
+{
+	if (count > users)
+		return ckpt_err(ctx, -EBUSY,
+				"%s %u: shared with %d task(s) outside the checkpoint",
+				what, objref, count - (int)users);
+	return 0;
+}
+
+/* The counts of fd tables and fs states include the object table's */
+static int ckpt_files_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+			    unsigned int users)
+{
+	struct files_struct *files = ptr;
+
+	return ckpt_check_users(ctx, "fd table", objref,
+				atomic_read(&files->count) - 1, users);
+}
+
+static int ckpt_fs_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+			 unsigned int users)
+{
+	struct fs_struct *fs = ptr;
+	int count;
+
+	spin_lock(&fs->lock);
+	count = fs->users - 1;
+	spin_unlock(&fs->lock);
+	return ckpt_check_users(ctx, "fs state", objref, count, users);
+}
+
+static int ckpt_mm_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+			 unsigned int users)
+{
+	struct mm_struct *mm = ptr;
+
+	return ckpt_check_users(ctx, "address space", objref,
+				atomic_read(&mm->mm_users), users);
+}
+
+static int ckpt_write_tree(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
+{
+	unsigned int i;
+	int ret;
+
+	ret = ckpt_write_header(ctx, tree->nr);
+	for (i = 0; !ret && i < tree->nr; i++) {
+		ctx->task = tree->tasks[i].t;
+		ret = ckpt_write_clone(ctx, tree, i);
+		if (!ret)
+			ret = ckpt_write_task(ctx, ctx->task,
+					      tree->tasks[i].state);
+	}
+	ctx->task = NULL;
+	if (!ret)
+		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_FILES, ckpt_files_users);
+	if (!ret)
+		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_FS, ckpt_fs_users);
+	if (!ret)
+		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_MM, ckpt_mm_users);
+	if (!ret)
+		ret = file_checkpoint_finish(ctx);
+	return ret;
+}
+
 /**
- * ckpt_do_checkpoint() - checkpoint a task into ctx->file
+ * ckpt_do_checkpoint() - checkpoint a task and its descendants into ctx->file
  * @ctx: checkpoint context
- * @pid: the task, in the caller's pid namespace
+ * @pid: the root task, in the caller's pid namespace
  *
  * Return: 0 or a negative errno, see sys_checkpoint().
  */
 int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 {
+	struct ckpt_tree tree = {};
+	struct ckpt_ctask *ct;
 	struct task_struct *t;
-	unsigned long ncsw;
-	u32 state = 0;
+	unsigned int i;
 	int ret;
 
 	rcu_read_lock();
@@ -242,39 +548,30 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ckpt_err(ctx, ret, "no permission to ptrace pid %d", pid);
 		goto put_task;
 	}
-	ret = ckpt_check_stopped(ctx, t, &state);
+	ret = ckpt_tree_collect(ctx, t, &tree);
+	if (!ret)
+		ret = ckpt_tree_check(ctx, &tree);
+	if (!ret)
+		ret = ckpt_write_tree(ctx, &tree);
 	if (ret)
-		goto put_task;
-	ret = ckpt_check_supported(ctx, t);
-	if (ret)
-		goto put_task;
+		goto put_tree;
 
-	/* Let it get off its CPU so that its FPU state is in memory */
-	ncsw = wait_task_inactive(t, CKPT_TASK_SLEEP);
-	if (!ncsw) {
-		ret = ckpt_err(ctx, -EBUSY, "pid %d woke up", pid);
-		goto put_task;
-	}
-
-	ret = ckpt_write_header(ctx);
-	if (ret)
-		goto put_task;
-	ret = ckpt_write_task_tree(ctx, t, state);
-	if (ret)
-		goto put_task;
-	ret = file_checkpoint_finish(ctx);
-	if (ret)
-		goto put_task;
-
-	/* The image holds one consistent state only if the task never ran */
-	if (wait_task_inactive(t, CKPT_TASK_SLEEP) != ncsw) {
-		ret = ckpt_err(ctx, -EBUSY, "pid %d ran during the checkpoint",
-			       pid);
-		goto put_task;
+	/* The image holds one consistent state only if no task ran */
+	for (i = 0; i < tree.nr; i++) {
+		ct = &tree.tasks[i];
+		if (ct->state &&
+		    wait_task_inactive(ct->t, CKPT_TASK_SLEEP) != ct->ncsw) {
+			ret = ckpt_err(ctx, -EBUSY,
+				       "pid %d ran during the checkpoint",
+				       task_pid_vnr(ct->t));
+			goto put_tree;
+		}
 	}
 	ret = ckpt_write_tail(ctx);
 	if (!ret)
 		ret = ckpt_flush(ctx);
+put_tree:
+	ckpt_tree_free(&tree);
 put_task:
 	ctx->root = NULL;
 	put_task_struct(t);

@@ -25,6 +25,7 @@ void ckpt_obj_table_free(struct ckpt_ctx *ctx);
 int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_do_verify(struct ckpt_ctx *ctx);
 int ckpt_do_restart(struct ckpt_ctx *ctx);
+void ckpt_rtasks_free(struct ckpt_ctx *ctx);
 
 /* task.c */
 int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
@@ -44,26 +45,9 @@ int ckpt_sigpending_restore(struct ckpt_ctx *ctx);
 int ckpt_sched_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_sched_restore(struct ckpt_ctx *ctx);
 
-/**
- * struct ckpt_task_refs - object ids a task record refers to
- * @cred: its credentials
- * @mm: its address space
- * @files: its fd table
- * @fs: its root, cwd and umask
- * @sighand: its signal dispositions
- * @signal: its thread group state
- */
-struct ckpt_task_refs {
-	u32 cred;
-	u32 mm;
-	u32 files;
-	u32 fs;
-	u32 sighand;
-	u32 signal;
-};
-
 int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 			 const struct ckpt_task_refs *refs, u32 state);
 int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
+int ckpt_join_pgrp(struct ckpt_ctx *ctx, pid_t pgid);
 
 #endif /* _KERNEL_CHECKPOINT_CHECKPOINT_H */

@@ -4,13 +4,23 @@
  *
  * Reads an image record by record and hands each to the subsystem it
  * belongs to, which checks every field before it uses it.  With
- * CKPT_RESTART_VERIFY that is all; otherwise the caller forks a child
- * that reads the image and rebuilds itself from it, in kernel mode,
- * before it first returns to user space.  The child still runs with
- * the caller's credentials while it opens files and maps memory, and
- * takes the image's credentials last, once the caller is found to be
- * allowed to give them.  A child that fails dies before it runs any
- * user code, and the caller reaps it: nothing is left behind.
+ * CKPT_RESTART_VERIFY that is all; otherwise the caller forks the root
+ * task of the image, which reads its own records and rebuilds itself
+ * from them, in kernel mode, before it first returns to user space;
+ * it forks each of its children when their CLONE record comes, and the
+ * child reads on (its records, its own children's) until a record that
+ * belongs to an ancestor hands the image back.  One task reads at a
+ * time.  The tasks still run with the caller's credentials while they
+ * open files and map memory.
+ *
+ * Once the whole image is read and checked, the caller has the tasks
+ * take their last steps, one at a time in stream order: make their
+ * zombie children, join their process groups, run their deferred
+ * steps (ckpt_defer()) and take the image's credentials, which the
+ * caller was found allowed to give.  Only when every task has got that
+ * far do they all return to user space.  If one fails, each task reaps
+ * its children and dies before running any user code, and the caller
+ * reaps the root: nothing is left behind.
  */
 
 #include <linux/checkpoint.h>
@@ -20,6 +30,8 @@
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/threads.h>
+#include <linux/security.h>
+#include <linux/syscalls.h>
 #include <linux/sched/coredump.h>
 #include <linux/seccomp.h>
 #include <linux/sched/signal.h>
@@ -59,9 +71,8 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 	ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "header");
 	if (ret)
 		return ret;
-	if (h->nr_tasks != 1)
-		return ckpt_err(ctx, -EINVAL,
-				"header: %u tasks, only single-task images are supported",
+	if (!h->nr_tasks || h->nr_tasks > CKPT_TASKS_MAX)
+		return ckpt_err(ctx, -EINVAL, "header: bad task count %u",
 				h->nr_tasks);
 	if (!memchr(h->release, 0, sizeof(h->release)))
 		return ckpt_err(ctx, -EINVAL, "header: release not terminated");
@@ -74,11 +85,59 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static int ckpt_read_tail(struct ckpt_ctx *ctx, struct ckpt_hdr_tail *h,
-			  u32 nr_tasks)
+/* Where a process group or session of the image is, once it exists */
+static struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, u32 pid)
 {
+	return xa_load(&ctx->rpids, pid);
+}
+
+static struct ckpt_rtask *ckpt_root(struct ckpt_ctx *ctx)
+{
+	return list_first_entry(&ctx->rtasks, struct ckpt_rtask, list);
+}
+
+/*
+ * Every process group must exist when its members join it: its own
+ * leader's, one led by a task of the image in the same session, or
+ * the root's when the root does not lead it (the restarter's group).
+ */
+static int ckpt_check_pgrps(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rtask *root = ckpt_root(ctx), *rt, *leader;
+
+	list_for_each_entry(rt, &ctx->rtasks, list) {
+		if (rt->pgid == rt->clone.pid || rt == root)
+			continue;
+		leader = ckpt_rtask_of(ctx, rt->pgid);
+		if (leader) {
+			if (leader->pgid != leader->clone.pid ||
+			    leader->sid != rt->sid)
+				return ckpt_err(ctx, -EINVAL,
+						"task %u: process group %u is not led by task %u in its session",
+						rt->clone.pid, rt->pgid, rt->pgid);
+			continue;
+		}
+		if (rt->pgid != root->pgid || root->pgid == root->clone.pid ||
+		    rt->sid != root->sid)
+			return ckpt_err(ctx, -EINVAL,
+					"task %u: process group %u has no leader",
+					rt->clone.pid, rt->pgid);
+	}
+	return 0;
+}
+
+static int ckpt_read_tail(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tail *h;
 	int ret;
 
+	h = (void *)ckpt_read_rec(ctx);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (h->h.type != CKPT_HDR_TAIL)
+		return ckpt_err(ctx, -EINVAL,
+				"record %u: %s record out of place",
+				ctx->nr_records - 1, ckpt_rec_name(h->h.type));
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
 	if (ret)
 		return ret;
@@ -86,29 +145,109 @@ static int ckpt_read_tail(struct ckpt_ctx *ctx, struct ckpt_hdr_tail *h,
 		return ckpt_err(ctx, -EINVAL,
 				"tail: %u records announced, %u read",
 				h->nr_records, ctx->nr_records - 1);
-	if (nr_tasks != ctx->hdr.nr_tasks)
+	if (ctx->nr_rtasks != ctx->hdr.nr_tasks)
 		return ckpt_err(ctx, -EINVAL,
 				"tail: %u tasks announced, %u read",
-				ctx->hdr.nr_tasks, nr_tasks);
+				ctx->hdr.nr_tasks, ctx->nr_rtasks);
 	if (h->crc32c != ~ctx->crc_before)
 		return ckpt_err(ctx, -EBADMSG,
 				"tail: checksum %#x, image has %#x",
 				h->crc32c, ~ctx->crc_before);
-	return 0;
+	return ckpt_check_pgrps(ctx);
 }
 
-/* One task: its record, then its scheduling, pending signals and CPU */
+/* The wait status of a zombie: exited (code << 8), or killed (signal) */
+static bool ckpt_exit_code_ok(u32 code)
+{
+	u32 sig = code & 0x7f;
+
+	if (code & ~0xffffU)
+		return false;
+	if (!sig)
+		return !(code & 0x80);
+	return sig <= CKPT_NSIG && !(code & 0xff00);
+}
+
+/*
+ * The task a CLONE record begins, a child of @parent (NULL for the
+ * root): checked, noted under its pid, holding what it shares with
+ * its parent
+ */
+static struct ckpt_rtask *ckpt_rtask_new(struct ckpt_ctx *ctx,
+					 struct ckpt_rtask *parent,
+					 const struct ckpt_hdr_clone *h)
+{
+	u32 zombie = h->flags & CKPT_CLONE_ZOMBIE;
+	struct ckpt_rtask *rt;
+	int ret;
+
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
+	if (ret)
+		return ERR_PTR(ret);
+	if (!h->pid || h->pid > PID_MAX_LIMIT)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "clone: bad pid %u",
+					h->pid));
+	if (h->flags & ~CKPT_CLONE_FLAGS ||
+	    (zombie && h->flags != CKPT_CLONE_ZOMBIE))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"clone %u: bad flags %#x", h->pid,
+					h->flags));
+	if (zombie ? !ckpt_exit_code_ok(h->exit_code) : h->exit_code)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"clone %u: bad exit code %#x", h->pid,
+					h->exit_code));
+	if (!parent && (h->pid != ctx->hdr.pid || h->ppid || h->flags))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"clone %u: not the root of the header, %u",
+					h->pid, ctx->hdr.pid));
+	if (ctx->nr_rtasks == ctx->hdr.nr_tasks)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"clone %u: more tasks than the %u announced",
+					h->pid, ctx->hdr.nr_tasks));
+
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	if (!rt)
+		return ERR_PTR(-ENOMEM);
+	ret = xa_insert(&ctx->rpids, h->pid, rt, GFP_KERNEL);
+	if (ret) {
+		kfree(rt);
+		if (ret == -EBUSY)
+			ret = ckpt_err(ctx, -EINVAL, "clone: pid %u twice",
+				       h->pid);
+		return ERR_PTR(ret);
+	}
+	rt->ctx = ctx;
+	rt->clone = *h;
+	rt->parent = parent;
+	INIT_LIST_HEAD(&rt->children);
+	INIT_LIST_HEAD(&rt->deferred);
+	init_completion(&rt->turn);
+	init_completion(&rt->done);
+	if (parent) {
+		if (h->flags & CKPT_CLONE_FILES)
+			rt->held.files = parent->held.files;
+		if (h->flags & CKPT_CLONE_FS)
+			rt->held.fs = parent->held.fs;
+		list_add_tail(&rt->sibling, &parent->children);
+		if (zombie)
+			parent->nr_zombies++;
+	}
+	spin_lock(&ctx->rtasks_lock);
+	list_add_tail(&rt->list, &ctx->rtasks);
+	ctx->nr_rtasks++;
+	spin_unlock(&ctx->rtasks_lock);
+	return rt;
+}
+
+/* A task record, then but for a zombie its scheduling, signals and CPU */
 static int ckpt_read_task(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 {
 	int ret;
 
-	if (h->pid != ctx->hdr.pid)
-		return ckpt_err(ctx, -EINVAL, "task: pid %u, header says %u",
-				h->pid, ctx->hdr.pid);
-
 	ret = ckpt_task_restore(ctx, h);
-	if (!ret)
-		ret = ckpt_sched_restore(ctx);
+	if (ret || ctx->rtask->clone.flags & CKPT_CLONE_ZOMBIE)
+		return ret;
+	ret = ckpt_sched_restore(ctx);
 	if (!ret)
 		ret = ckpt_sigpending_restore(ctx);
 	if (ret)
@@ -116,52 +255,73 @@ static int ckpt_read_task(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 	return arch_cpu_restore(ctx);
 }
 
-/* Every record after the header, up to and including the tail */
-static int ckpt_read_records(struct ckpt_ctx *ctx)
+/* An object record defines what the task holds, once per task */
+static int ckpt_hold(struct ckpt_ctx *ctx, struct ckpt_rtask *rt, u32 *held,
+		     u32 objref, const char *what)
 {
+	if (*held)
+		return ckpt_err(ctx, -EINVAL, "task %u: a second %s",
+				rt->clone.pid, what);
+	*held = objref;
+	return 0;
+}
+
+/* The records of @rt after its CLONE, up to its task record's last */
+static int ckpt_read_task_recs(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	bool zombie = rt->clone.flags & CKPT_CLONE_ZOMBIE;
+	struct ckpt_task_refs *held = &rt->held;
 	struct ckpt_hdr *h;
-	u32 nr_tasks = 0;
+	u32 objref;
 	int ret;
 
 	for (;;) {
 		h = ckpt_read_rec(ctx);
 		if (IS_ERR(h))
 			return PTR_ERR(h);
+		if (zombie && h->type != CKPT_HDR_CRED &&
+		    h->type != CKPT_HDR_TASK)
+			return ckpt_err(ctx, -EINVAL,
+					"record %u: %s record for zombie %u",
+					ctx->nr_records - 1,
+					ckpt_rec_name(h->type), rt->clone.pid);
 		if (file_obj_rec(h->type)) {
 			ret = file_obj_restore(ctx, h);
 			if (ret)
 				return ret;
 			continue;
 		}
+		/* The fixed part is there: ckpt_read_rec() checked its size */
+		objref = ((struct ckpt_hdr_sighand *)h)->objref;
 		switch (h->type) {
 		case CKPT_HDR_CRED:
 			ret = cap_cred_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_SIGHAND:
-			ret = ckpt_sighand_restore(ctx, (void *)h);
+			ret = ckpt_hold(ctx, rt, &held->sighand, objref,
+					"sighand") ?:
+			      ckpt_sighand_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_SIGNAL:
-			ret = ckpt_signal_restore(ctx, (void *)h);
+			ret = ckpt_hold(ctx, rt, &held->signal, objref,
+					"signal") ?:
+			      ckpt_signal_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_FS:
-			ret = fs_restore(ctx, (void *)h);
+			ret = ckpt_hold(ctx, rt, &held->fs, objref, "fs") ?:
+			      fs_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_FILES:
-			ret = files_restore(ctx, (void *)h);
+			ret = ckpt_hold(ctx, rt, &held->files, objref,
+					"fd table") ?:
+			      files_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_MM:
-			ret = mm_restore(ctx, (void *)h);
+			ret = ckpt_hold(ctx, rt, &held->mm, objref, "mm") ?:
+			      mm_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_TASK:
-			if (nr_tasks == ctx->hdr.nr_tasks)
-				return ckpt_err(ctx, -EINVAL,
-						"more tasks than the %u announced",
-						ctx->hdr.nr_tasks);
-			ret = ckpt_read_task(ctx, (void *)h);
-			nr_tasks++;
-			break;
-		case CKPT_HDR_TAIL:
-			return ckpt_read_tail(ctx, (void *)h, nr_tasks);
+			return ckpt_read_task(ctx, (void *)h);
 		default:
 			ret = ckpt_err(ctx, -EINVAL,
 				       "record %u: %s record out of place",
@@ -173,6 +333,39 @@ static int ckpt_read_records(struct ckpt_ctx *ctx)
 	}
 }
 
+/*
+ * The parent of the task a CLONE record begins: @rt or an ancestor of
+ * it (whose child is a later sibling of @rt or of its ancestors)
+ */
+static int ckpt_clone_parent(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			     const struct ckpt_hdr_clone *h,
+			     struct ckpt_rtask **parent)
+{
+	for (; rt; rt = rt->parent) {
+		if (rt->clone.pid != h->ppid)
+			continue;
+		if (rt->clone.flags & CKPT_CLONE_ZOMBIE)
+			break;
+		*parent = rt;
+		return 0;
+	}
+	return ckpt_err(ctx, -EINVAL,
+			"clone %u: parent %u is not a live task before it",
+			h->pid, h->ppid);
+}
+
+/* Read the records of a zombie, in the task of its parent */
+static int ckpt_read_zombie(struct ckpt_ctx *ctx, struct ckpt_rtask *zrt)
+{
+	struct ckpt_rtask *rt = ctx->rtask;
+	int ret;
+
+	ctx->rtask = zrt;
+	ret = ckpt_read_task_recs(ctx, zrt);
+	ctx->rtask = rt;
+	return ret;
+}
+
 /**
  * ckpt_do_verify() - validate the image in ctx->file
  * @ctx: restart context
@@ -182,11 +375,34 @@ static int ckpt_read_records(struct ckpt_ctx *ctx)
  */
 int ckpt_do_verify(struct ckpt_ctx *ctx)
 {
+	struct ckpt_rtask *rt = NULL, *parent = NULL;
+	struct ckpt_hdr *h;
 	int ret;
 
 	ret = ckpt_read_header(ctx);
-	if (!ret)
-		ret = ckpt_read_records(ctx);
+	while (!ret) {
+		h = ckpt_read_rec(ctx);
+		if (IS_ERR(h))
+			return PTR_ERR(h);
+		if (h->type != CKPT_HDR_CLONE) {
+			if (!rt)
+				return ckpt_err(ctx, -EINVAL,
+						"record %u: %s record before the first task",
+						ctx->nr_records - 1,
+						ckpt_rec_name(h->type));
+			ckpt_unread_rec(ctx);
+			return ckpt_read_tail(ctx);
+		}
+		if (rt)
+			ret = ckpt_clone_parent(ctx, rt, (void *)h, &parent);
+		if (ret)
+			break;
+		rt = ckpt_rtask_new(ctx, parent, (void *)h);
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		ctx->rtask = rt;
+		ret = ckpt_read_task_recs(ctx, rt);
+	}
 	return ret;
 }
 
@@ -207,8 +423,8 @@ struct ckpt_deferred {
  *
  * For state that the rest of the restore would disturb: the watches of
  * an inotify file would report the opening of the files restored after
- * it.  The steps run in the order they were deferred, in the task being
- * rebuilt, before it takes the image's credentials.
+ * it.  The steps of a task run in the order they were deferred, in the
+ * task, before it takes the image's credentials.
  *
  * Return: 0, or -ENOMEM, after calling @release.
  */
@@ -225,17 +441,18 @@ int ckpt_defer(struct ckpt_ctx *ctx, int (*run)(struct ckpt_ctx *, void *),
 	d->run = run;
 	d->release = release;
 	d->data = data;
-	list_add_tail(&d->list, &ctx->deferred);
+	list_add_tail(&d->list, &ctx->rtask->deferred);
 	return 0;
 }
 
 /* Free the deferred steps, having run them in order until one failed */
-static int ckpt_deferred_put(struct ckpt_ctx *ctx, bool run)
+static int ckpt_deferred_put(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			     bool run)
 {
 	struct ckpt_deferred *d, *tmp;
 	int ret = 0;
 
-	list_for_each_entry_safe(d, tmp, &ctx->deferred, list) {
+	list_for_each_entry_safe(d, tmp, &rt->deferred, list) {
 		if (run && !ret)
 			ret = d->run(ctx, d->data);
 		list_del(&d->list);
@@ -246,26 +463,178 @@ static int ckpt_deferred_put(struct ckpt_ctx *ctx, bool run)
 }
 
 /**
- * ckpt_deferred_free() - free the steps of ckpt_defer() without running them
+ * ckpt_rtasks_free() - free what a restart noted of the image's tasks
  * @ctx: restart context
+ *
+ * Their deferred steps are freed without running.
  */
-void ckpt_deferred_free(struct ckpt_ctx *ctx)
+void ckpt_rtasks_free(struct ckpt_ctx *ctx)
 {
-	ckpt_deferred_put(ctx, false);
+	struct ckpt_rtask *rt, *tmp;
+
+	list_for_each_entry_safe(rt, tmp, &ctx->rtasks, list) {
+		ckpt_deferred_put(ctx, rt, false);
+		if (rt->task)
+			put_task_struct(rt->task);
+		list_del(&rt->list);
+		kfree(rt);
+	}
+	xa_destroy(&ctx->rpids);
+}
+
+/* Steps the restarter has the tasks take, one task at a time */
+enum ckpt_step {
+	CKPT_STEP_READ,		/* reading the image */
+	CKPT_STEP_ZOMBIE_LEADERS, /* make the zombies leading their group */
+	CKPT_STEP_ZOMBIES,	/* make the other zombies */
+	CKPT_STEP_FINISH,	/* join its group, deferred steps, creds */
+	CKPT_STEP_GO,		/* return to user space */
+	CKPT_STEP_ABORT,	/* reap its children, die */
+};
+
+/*
+ * Join the process group of the image (our own was made when created):
+ * a task's of the image, or outside it, the restarter's
+ */
+static int ckpt_join_image_pgrp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct ckpt_rtask *leader;
+	pid_t pgid;
+
+	if (rt->pgid == rt->clone.pid || !rt->parent)
+		return 0;
+	leader = ckpt_rtask_of(ctx, rt->pgid);
+	if (leader && !leader->vpid)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: the leader of process group %u is made after it",
+				rt->clone.pid, rt->pgid);
+	pgid = leader ? leader->vpid : ctx->caller_pgid;
+	if (task_pgrp_vnr(current) == pgid)
+		return 0;
+	return ckpt_join_pgrp(ctx, pgid);
+}
+
+/*
+ * A zombie: a child that takes its comm, process group and credentials,
+ * then exits with its exit code, its parent not told
+ */
+static int ckpt_zombie_task(void *arg)
+{
+	struct ckpt_rtask *zrt = arg;
+	struct ckpt_ctx *ctx = zrt->ctx;
+	int ret = 0;
+
+	zrt->task = get_task_struct(current);
+	set_task_comm(current, zrt->comm);
+	if (zrt->sid == zrt->clone.pid) {
+		ret = ksys_setsid();
+		if (ret > 0)
+			ret = 0;
+		else if (ret < 0)
+			ckpt_err(ctx, ret, "zombie %u: cannot make its session",
+				 zrt->clone.pid);
+	} else if (zrt->pgid == zrt->clone.pid) {
+		ret = ckpt_join_pgrp(ctx, task_pid_vnr(current));
+	}
+	if (!ret)
+		ret = ckpt_join_image_pgrp(ctx, zrt);
+	if (!ret)
+		commit_creds(get_new_cred(zrt->cred));
+	zrt->err = ret;
+	complete(&zrt->done);
+	do_exit(ret ? SIGKILL : zrt->clone.exit_code);
+}
+
+/* Create a task: the caller's child, or a child of a task of the image */
+static pid_t ckpt_clone(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			int (*fn)(void *), unsigned long flags)
+{
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED | flags,
+		.exit_signal = 0,	/* set once the task is rebuilt */
+		.fn = fn,
+		.fn_arg = rt,
+	};
+	pid_t pid, want = 0;
+
+	if (ctx->flags & CKPT_RESTART_PIDS) {
+		want = rt->clone.pid;
+		args.set_tid = &want;
+		args.set_tid_size = 1;
+	}
+	pid = kernel_clone(&args);
+	if (pid == -EEXIST)
+		return ckpt_err(ctx, -EBUSY, "restart: pid %d is taken", want);
+	if (pid == -EPERM && args.set_tid)
+		return ckpt_err(ctx, -EPERM,
+				"restart: keeping pid %d needs CAP_CHECKPOINT_RESTORE",
+				want);
+	if (pid < 0)
+		return ckpt_err(ctx, pid, "restart: cannot create task %u",
+				rt->clone.pid);
+	rt->vpid = pid;
+	return pid;
+}
+
+/* Wait for a child made by the restart to be a zombie, and reap it */
+static void ckpt_reap(struct ckpt_rtask *rt)
+{
+	struct task_struct *t = rt->task;
+
+	/* Not killable: it dies anyway, and must not be left behind */
+	wait_event(task_pid(t)->wait_pidfd, READ_ONCE(t->exit_state));
+	kernel_wait4(rt->vpid, NULL, __WALL | WNOHANG, NULL);
+}
+
+/* Make the zombie children of @rt, those leading their group or not */
+static int ckpt_make_zombies(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			     bool leaders)
+{
+	struct ckpt_rtask *zrt;
+	struct task_struct *t;
+	pid_t pid;
+
+	list_for_each_entry(zrt, &rt->children, sibling) {
+		bool leader = zrt->pgid == zrt->clone.pid;
+
+		if (!(zrt->clone.flags & CKPT_CLONE_ZOMBIE) || leader != leaders)
+			continue;
+		pid = ckpt_clone(ctx, zrt, ckpt_zombie_task,
+				 CLONE_VM | CLONE_FS | CLONE_FILES);
+		if (pid < 0)
+			return pid;
+		wait_for_completion(&zrt->done);
+		if (zrt->err)
+			return zrt->err;
+		t = zrt->task;
+		wait_event(task_pid(t)->wait_pidfd, READ_ONCE(t->exit_state));
+		/* Its parent is told nothing it was not told before */
+		write_lock_irq(&tasklist_lock);
+		t->exit_signal = zrt->exit_signal;
+		write_unlock_irq(&tasklist_lock);
+	}
+	return 0;
 }
 
 /* The last steps, once the whole image has been read and checked */
-static int ckpt_restart_finish(struct ckpt_ctx *ctx)
+static int ckpt_restart_finish(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 {
-	struct ckpt_rtask *rt = ctx->rtask;
 	int ret;
 
+	ret = ckpt_join_image_pgrp(ctx, rt);
+	if (ret)
+		return ret;
+	ret = ckpt_deferred_put(ctx, rt, true);
+	if (ret)
+		return ret;
 	if (WARN_ON_ONCE(!rt->cred))
 		return -EINVAL;
 	commit_creds(get_new_cred(rt->cred));
 	/* Taking credentials other than the restarter's reset these two */
 	current->pdeath_signal = rt->pdeath_signal;
 	set_dumpable(current->mm, rt->dumpable);
+	if (rt->no_new_privs)
+		task_set_no_new_privs(current);
 	write_lock_irq(&tasklist_lock);
 	current->exit_signal = rt->exit_signal;
 	write_unlock_irq(&tasklist_lock);
@@ -279,27 +648,159 @@ static int ckpt_restart_finish(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/*
- * The child: rebuilds itself from the image, then returns to user
- * space through ret_from_fork() as the checkpointed task.  It must not
- * touch @arg once it has completed rt->done: the caller frees it.
- */
-static int ckpt_restart_child(void *arg)
+static int ckpt_task_step(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			  int step)
 {
-	struct ckpt_ctx *ctx = arg;
-	struct ckpt_rtask *rt = ctx->rtask;
+	switch (step) {
+	case CKPT_STEP_ZOMBIE_LEADERS:
+		return ckpt_make_zombies(ctx, rt, true);
+	case CKPT_STEP_ZOMBIES:
+		return ckpt_make_zombies(ctx, rt, false);
+	case CKPT_STEP_FINISH:
+		return ckpt_restart_finish(ctx, rt);
+	}
+	return -EINVAL;
+}
+
+static int ckpt_read_subtree(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
+
+/* A live task of the image: reads its subtree, then takes its steps */
+static int ckpt_restart_task(void *arg)
+{
+	struct ckpt_rtask *rt = arg, *child;
+	struct ckpt_ctx *ctx = rt->ctx;
+	bool killed;
+	int step;
+
+	spin_lock(&ctx->rtasks_lock);
+	rt->task = get_task_struct(current);
+	killed = ctx->killed;
+	spin_unlock(&ctx->rtasks_lock);
+	ctx->rtask = rt;
+	rt->err = killed ? -EINTR : ckpt_read_subtree(ctx, rt);
+	if (!rt->err && !rt->parent)
+		rt->err = ckpt_read_tail(ctx);
+	complete(&rt->done);
+
+	for (;;) {
+		wait_for_completion(&rt->turn);
+		step = READ_ONCE(ctx->step);
+		if (step == CKPT_STEP_GO) {
+			/* The restarter may free @rt once told */
+			complete(&rt->done);
+			return 0;
+		}
+		if (step == CKPT_STEP_ABORT)
+			break;
+		rt->err = ckpt_task_step(ctx, rt, step);
+		complete(&rt->done);
+	}
+	list_for_each_entry(child, &rt->children, sibling)
+		if (child->task)
+			ckpt_reap(child);
+	complete(&rt->done);
+	do_exit(SIGKILL);
+}
+
+/*
+ * In the task of @rt: read its records, then fork each of its children
+ * as its CLONE record comes, the child reading on, until a record
+ * belongs to an ancestor (or is the tail)
+ */
+static int ckpt_read_subtree(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
+{
+	struct ckpt_rtask *child, *parent;
+	struct ckpt_hdr *h;
+	unsigned long flags;
 	int ret;
 
-	ret = ckpt_read_records(ctx);
-	/* The deferred steps run if all went well, and are freed anyway */
-	ret = ckpt_deferred_put(ctx, !ret) ?: ret;
-	if (!ret)
-		ret = ckpt_restart_finish(ctx);
-	rt->err = ret;
-	complete(&rt->done);
-	if (ret)
-		do_exit(SIGKILL);
+	ret = ckpt_read_task_recs(ctx, rt);
+	while (!ret) {
+		h = ckpt_read_rec(ctx);
+		if (IS_ERR(h))
+			return PTR_ERR(h);
+		if (h->type != CKPT_HDR_CLONE) {
+			ckpt_unread_rec(ctx);
+			return 0;
+		}
+		ret = ckpt_clone_parent(ctx, rt, (void *)h, &parent);
+		if (ret)
+			return ret;
+		if (parent != rt) {
+			ckpt_unread_rec(ctx);
+			return 0;
+		}
+		child = ckpt_rtask_new(ctx, rt, (void *)h);
+		if (IS_ERR(child))
+			return PTR_ERR(child);
+		if (child->clone.flags & CKPT_CLONE_ZOMBIE) {
+			ret = ckpt_read_zombie(ctx, child);
+			continue;
+		}
+		flags = 0;
+		if (child->clone.flags & CKPT_CLONE_FILES)
+			flags |= CLONE_FILES;
+		if (child->clone.flags & CKPT_CLONE_FS)
+			flags |= CLONE_FS;
+		ret = ckpt_clone(ctx, child, ckpt_restart_task, flags);
+		if (ret < 0)
+			return ret;
+		/* The child reads until the image is ours again */
+		wait_for_completion(&child->done);
+		ctx->rtask = rt;
+		ret = child->err;
+	}
+	return ret;
+}
+
+/*
+ * Have each live task take @step, in stream order; the first error
+ * stops it.  Only for the steps that come once the image is read.
+ */
+static int ckpt_tree_step(struct ckpt_ctx *ctx, int step)
+{
+	struct ckpt_rtask *rt;
+
+	ctx->step = step;
+	list_for_each_entry(rt, &ctx->rtasks, list) {
+		if (!rt->task || rt->clone.flags & CKPT_CLONE_ZOMBIE)
+			continue;
+		if (step < CKPT_STEP_FINISH && !rt->nr_zombies)
+			continue;
+		ctx->rtask = rt;
+		complete(&rt->turn);
+		wait_for_completion(&rt->done);
+		if (rt->err)
+			return rt->err;
+	}
 	return 0;
+}
+
+/* Every live task reaps its children and dies, the last made first */
+static void ckpt_tree_abort(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rtask *rt;
+
+	ctx->step = CKPT_STEP_ABORT;
+	list_for_each_entry_reverse(rt, &ctx->rtasks, list) {
+		if (!rt->task || rt->clone.flags & CKPT_CLONE_ZOMBIE)
+			continue;
+		complete(&rt->turn);
+		wait_for_completion(&rt->done);
+	}
+}
+
+/* The restarter was killed: so are the tasks, wherever they are */
+static void ckpt_tree_kill(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rtask *rt;
+
+	spin_lock(&ctx->rtasks_lock);
+	ctx->killed = true;
+	list_for_each_entry(rt, &ctx->rtasks, list)
+		if (rt->task && !(rt->clone.flags & CKPT_CLONE_ZOMBIE))
+			send_sig(SIGKILL, rt->task, 1);
+	spin_unlock(&ctx->rtasks_lock);
 }
 
 /* The caller's terminal, from its standard fds, for the image's ttys */
@@ -321,68 +822,58 @@ static struct file *ckpt_caller_tty(void)
 }
 
 /**
- * ckpt_do_restart() - restart the task of the image in ctx->file
+ * ckpt_do_restart() - restart the tasks of the image in ctx->file
  * @ctx: restart context
  *
- * Return: the pid of the new task, a child of the caller, or a
+ * Return: the pid of the root task, a child of the caller, or a
  * negative errno; see sys_restart().
  */
 int ckpt_do_restart(struct ckpt_ctx *ctx)
 {
-	struct kernel_clone_args args = {
-		.flags = CLONE_UNTRACED,
-		.exit_signal = 0,	/* set once the task is rebuilt */
-		.fn = ckpt_restart_child,
-		.fn_arg = ctx,
-	};
-	struct ckpt_rtask *rt;
-	pid_t pid, want = 0;
+	struct ckpt_rtask *root, *rt;
+	struct ckpt_hdr *h;
+	pid_t pid;
 	int ret;
 
 	ret = ckpt_read_header(ctx);
 	if (ret)
 		return ret;
-	if (ctx->flags & CKPT_RESTART_PIDS) {
-		/* The image's pid: the first task record comes later */
-		want = ctx->hdr.pid;
-		args.set_tid = &want;
-		args.set_tid_size = 1;
-	}
-	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
-	if (!rt)
-		return -ENOMEM;
-	init_completion(&rt->done);
-	ctx->rtask = rt;
+	h = ckpt_read_rec_type(ctx, CKPT_HDR_CLONE);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	root = ckpt_rtask_new(ctx, NULL, (void *)h);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
 	ctx->tty = ckpt_caller_tty();
+	ctx->caller_pgid = task_pgrp_vnr(current);
 
-	pid = kernel_clone(&args);
-	if (pid == -EEXIST)
-		pid = ckpt_err(ctx, -EBUSY, "restart: pid %d is taken", want);
-	else if (pid == -EPERM && args.set_tid)
-		pid = ckpt_err(ctx, -EPERM,
-			       "restart: keeping pid %d needs CAP_CHECKPOINT_RESTORE",
-			       want);
-	if (pid < 0) {
-		ret = ckpt_err(ctx, pid, "restart: cannot create the task");
-		goto free;
+	pid = ckpt_clone(ctx, root, ckpt_restart_task, 0);
+	if (pid < 0)
+		return pid;
+	if (wait_for_completion_killable(&root->done)) {
+		ckpt_tree_kill(ctx);
+		wait_for_completion(&root->done);
+		root->err = root->err ?: -EINTR;
 	}
-	if (wait_for_completion_killable(&rt->done)) {
-		struct pid *child = find_get_pid(pid);
-
-		kill_pid(child, SIGKILL, 1);
-		put_pid(child);
-		wait_for_completion(&rt->done);
-		rt->err = rt->err ?: -EINTR;
-	}
-	ret = rt->err;
+	ret = root->err;
+	if (!ret)
+		ret = ckpt_tree_step(ctx, CKPT_STEP_ZOMBIE_LEADERS);
+	if (!ret)
+		ret = ckpt_tree_step(ctx, CKPT_STEP_ZOMBIES);
+	if (!ret)
+		ret = ckpt_tree_step(ctx, CKPT_STEP_FINISH);
 	if (ret) {
-		/* It exits without running user code: reap it */
-		kernel_wait4(pid, NULL, __WALL, NULL);
-		goto free;
+		/* They exit without running user code: reap the root */
+		ckpt_tree_abort(ctx);
+		ckpt_reap(root);
+		return ret;
 	}
-	ret = pid;
-free:
-	ctx->rtask = NULL;
-	kfree(rt);
-	return ret;
+	ctx->step = CKPT_STEP_GO;
+	list_for_each_entry(rt, &ctx->rtasks, list) {
+		if (!(rt->clone.flags & CKPT_CLONE_ZOMBIE)) {
+			complete(&rt->turn);
+			wait_for_completion(&rt->done);
+		}
+	}
+	return pid;
 }

@@ -19,6 +19,7 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr) != 8);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_header) != 128);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_tail) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_clone) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_task) != 152);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cred) != 96);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sched) != 48);
@@ -76,7 +77,7 @@ late_initcall(ckpt_init);
 
 static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
-	ckpt_deferred_free(ctx);
+	ckpt_rtasks_free(ctx);
 	ckpt_obj_table_free(ctx);
 	if (ctx->logfile)
 		fput(ctx->logfile);
@@ -102,7 +103,9 @@ static struct ckpt_ctx *ckpt_ctx_alloc(unsigned long flags, int logfd,
 	ctx->next_objref = 1;
 	hash_init(ctx->obj_hash);
 	xa_init(&ctx->obj_ids);
-	INIT_LIST_HEAD(&ctx->deferred);
+	INIT_LIST_HEAD(&ctx->rtasks);
+	spin_lock_init(&ctx->rtasks_lock);
+	xa_init(&ctx->rpids);
 
 	ctx->buf_size = restart ? CKPT_RECORD_MAX : CKPT_WBUF_SIZE;
 	ctx->buf = kvmalloc(ctx->buf_size, GFP_KERNEL);

@@ -9,12 +9,14 @@
 #include <linux/pid.h>
 #include <linux/rseq.h>
 #include <linux/seccomp.h>
+#include <linux/security.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/syscalls.h>
 
 #include "checkpoint.h"
 
@@ -115,29 +117,147 @@ static int ckpt_check_pid(struct ckpt_ctx *ctx, u32 pid, bool zero_ok,
 	return 0;
 }
 
-static int ckpt_check_task_refs(struct ckpt_ctx *ctx,
-				const struct ckpt_hdr_task *h)
+/* A zombie refers to its credentials only */
+static int ckpt_check_zombie_refs(struct ckpt_ctx *ctx,
+				  const struct ckpt_hdr_task *h)
+{
+	if (h->mm_ref || h->files_ref || h->fs_ref || h->sighand_ref ||
+	    h->signal_ref)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: a zombie refers to objects", h->pid);
+	return ckpt_obj_check(ctx, h->cred_ref, CKPT_OBJ_CRED, false,
+			      "task cred");
+}
+
+/* Each object must be of its type, and the one the task holds */
+static int ckpt_check_ref(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h,
+			  u32 objref, u32 held, enum ckpt_obj_type type,
+			  const char *what)
 {
 	int ret;
 
+	ret = ckpt_obj_check(ctx, objref, type, false, what);
+	if (ret)
+		return ret;
+	if (objref != held)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: %s %u, but it holds %u (its parent's, or its own record's)",
+				h->pid, what, objref, held);
+	return 0;
+}
+
+static int ckpt_check_task_refs(struct ckpt_ctx *ctx,
+				const struct ckpt_hdr_task *h)
+{
+	const struct ckpt_task_refs *held = &ctx->rtask->held;
+	int ret;
+
+	if (ctx->rtask->clone.flags & CKPT_CLONE_ZOMBIE)
+		return ckpt_check_zombie_refs(ctx, h);
 	ret = ckpt_obj_check(ctx, h->cred_ref, CKPT_OBJ_CRED, false,
 			     "task cred");
 	if (!ret)
-		ret = ckpt_obj_check(ctx, h->mm_ref, CKPT_OBJ_MM, false,
+		ret = ckpt_check_ref(ctx, h, h->mm_ref, held->mm, CKPT_OBJ_MM,
 				     "task mm");
 	if (!ret)
-		ret = ckpt_obj_check(ctx, h->files_ref, CKPT_OBJ_FILES, false,
-				     "task files");
+		ret = ckpt_check_ref(ctx, h, h->files_ref, held->files,
+				     CKPT_OBJ_FILES, "task files");
 	if (!ret)
-		ret = ckpt_obj_check(ctx, h->fs_ref, CKPT_OBJ_FS, false,
+		ret = ckpt_check_ref(ctx, h, h->fs_ref, held->fs, CKPT_OBJ_FS,
 				     "task fs");
 	if (!ret)
-		ret = ckpt_obj_check(ctx, h->sighand_ref, CKPT_OBJ_SIGHAND,
-				     false, "task sighand");
+		ret = ckpt_check_ref(ctx, h, h->sighand_ref, held->sighand,
+				     CKPT_OBJ_SIGHAND, "task sighand");
 	if (!ret)
-		ret = ckpt_obj_check(ctx, h->signal_ref, CKPT_OBJ_SIGNAL, false,
-				     "task signal");
+		ret = ckpt_check_ref(ctx, h, h->signal_ref, held->signal,
+				     CKPT_OBJ_SIGNAL, "task signal");
 	return ret;
+}
+
+/*
+ * Its place in the tree: the pid of its CLONE record, its parent's
+ * pid, a session of its own or its parent's, and if it leads its
+ * session, its process group too
+ */
+static int ckpt_check_task_tree(struct ckpt_ctx *ctx,
+				const struct ckpt_hdr_task *h)
+{
+	struct ckpt_rtask *rt = ctx->rtask;
+
+	if (h->pid != rt->clone.pid)
+		return ckpt_err(ctx, -EINVAL, "task: pid %u, its clone record %u",
+				h->pid, rt->clone.pid);
+	if (rt->parent && h->ppid != rt->parent->clone.pid)
+		return ckpt_err(ctx, -EINVAL, "task %u: ppid %u, not %u",
+				h->pid, h->ppid, rt->parent->clone.pid);
+	if (h->sid == h->pid && h->pgid != h->pid)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: leads its session, not its process group",
+				h->pid);
+	if (rt->parent && h->sid != h->pid && h->sid != rt->parent->sid)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: session %u is neither its own nor its parent's",
+				h->pid, h->sid);
+	rt->pgid = h->pgid;
+	rt->sid = h->sid;
+	return 0;
+}
+
+/**
+ * ckpt_join_pgrp() - move current to a process group, as setpgid(0, @pgid)
+ * @ctx: restart context
+ * @pgid: the group, in current's pid namespace: its own pid makes it a
+ *	group leader
+ *
+ * The rules of setpgid(2) for a process moving itself: the group must
+ * exist in its session, and a session leader cannot move.
+ *
+ * Return: 0, or -EPERM with a log line.
+ */
+int ckpt_join_pgrp(struct ckpt_ctx *ctx, pid_t pgid)
+{
+	struct task_struct *g;
+	struct pid *pgrp;
+	int ret = -EPERM;
+
+	rcu_read_lock();
+	write_lock_irq(&tasklist_lock);
+	if (current->signal->leader)
+		goto unlock;
+	pgrp = task_pid(current);
+	if (pgid != pid_vnr(pgrp)) {
+		pgrp = find_vpid(pgid);
+		g = pid_task(pgrp, PIDTYPE_PGID);
+		if (!g || task_session(g) != task_session(current))
+			goto unlock;
+	}
+	ret = security_task_setpgid(current, pgid);
+	if (!ret && task_pgrp(current) != pgrp)
+		change_pid(current, PIDTYPE_PGID, pgrp);
+unlock:
+	write_unlock_irq(&tasklist_lock);
+	rcu_read_unlock();
+	if (ret)
+		return ckpt_err(ctx, ret, "task %d: cannot join process group %d",
+				task_pid_vnr(current), pgid);
+	return 0;
+}
+
+/* Lead its own session or process group, as the image says */
+static int ckpt_task_lead(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
+{
+	int ret;
+
+	if (h->sid == h->pid) {
+		ret = ksys_setsid();
+		if (ret < 0)
+			return ckpt_err(ctx, ret, "task %u: cannot make its session",
+					h->pid);
+		return 0;
+	}
+	if (h->pgid == h->pid)
+		return ckpt_join_pgrp(ctx, task_pid_vnr(current));
+	return 0;
 }
 
 /* Give current the state of a validated task record */
@@ -145,19 +265,29 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 {
 	struct ckpt_rtask *rt = ctx->rtask;
 	sigset_t blocked;
+	int ret;
 
 	rt->cred = ckpt_obj_fetch(ctx, h->cred_ref, CKPT_OBJ_CRED);
 	if (!rt->cred)
 		return ckpt_err(ctx, -EINVAL, "task %u: credentials not built",
 				h->pid);
 	rt->exit_signal = h->exit_signal;
+	/* A zombie is made late, from what is noted here */
+	if (rt->clone.flags & CKPT_CLONE_ZOMBIE) {
+		BUILD_BUG_ON(sizeof(rt->comm) != sizeof(h->comm));
+		memcpy(rt->comm, h->comm, sizeof(rt->comm));
+		return 0;
+	}
 	rt->pdeath_signal = h->pdeath_signal;
 	rt->seccomp_strict = h->flags & CKPT_TASK_SECCOMP_STRICT;
+	/* Set last: the children forked before it may not have it */
+	rt->no_new_privs = h->flags & CKPT_TASK_NO_NEW_PRIVS;
 
+	ret = ckpt_task_lead(ctx, h);
+	if (ret)
+		return ret;
 	set_task_comm(current, h->comm);
 	current->personality = h->personality;
-	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
-		task_set_no_new_privs(current);
 	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
 #ifdef CONFIG_FUTEX
 	current->robust_list = u64_to_user_ptr(h->robust_list);
@@ -187,8 +317,9 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
  * @ctx: restart context
  * @h: the record
  *
- * Unless only verifying, current takes the task's state, but for its
- * credentials, which the driver commits last.
+ * Unless only verifying, current takes the task's state (its session
+ * and process group if it leads them), but for its credentials, which
+ * the driver commits last; of a zombie, what makes it is noted.
  *
  * Return: 0, or -EINVAL with a log line naming the bad field.
  */
@@ -207,6 +338,8 @@ int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 		ret = ckpt_check_pid(ctx, h->pgid, true, "pgid");
 	if (!ret)
 		ret = ckpt_check_pid(ctx, h->sid, true, "sid");
+	if (!ret)
+		ret = ckpt_check_task_tree(ctx, h);
 	if (ret)
 		return ret;
 	if (h->tgid != h->pid)

@@ -4,12 +4,14 @@
  *
  *	ckpt [-o FILE] [-l LOGFILE] [-k|-S] PID
  *
- * The kernel only checkpoints a stopped (or cgroup-frozen) process: if
- * PID is running, ckpt stops it with SIGSTOP for the checkpoint and
- * lets it run on afterwards (SIGCONT), unless -S (leave it stopped) or
- * -k (kill it once checkpointed).  A process that was stopped already
- * stays stopped unless -k.  The image goes to FILE, or to stdout.
+ * The kernel checkpoints PID and all its descendants, each stopped (or
+ * cgroup-frozen): ckpt stops with SIGSTOP those of the tree that run,
+ * for the checkpoint, and lets them run on afterwards (SIGCONT), unless
+ * -S (leave them stopped) or -k (kill the tree once checkpointed).  A
+ * process that was stopped already stays stopped unless -k.  The image
+ * goes to FILE, or to stdout.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,9 +26,13 @@
 
 /* How long to wait for the target to stop after SIGSTOP */
 #define STOP_TIMEOUT_MS		10000
+/* Tasks of a tree, as the kernel's CKPT_TASKS_MAX */
+#define TREE_MAX		4096
 
-static volatile sig_atomic_t target_pid;
-static volatile sig_atomic_t we_stopped;
+/* The tree, the root first; which of them ckpt stopped */
+static pid_t tree[TREE_MAX];
+static volatile sig_atomic_t stopped_by_us[TREE_MAX];
+static volatile sig_atomic_t nr_tree;
 static const char *out_path;
 
 static void __attribute__((noreturn)) usage(int status)
@@ -35,8 +41,8 @@ static void __attribute__((noreturn)) usage(int status)
 		"usage: %s [-o FILE] [-l LOGFILE] [-k|-S] PID\n"
 		"  -o FILE     write the image to FILE (default: stdout)\n"
 		"  -l LOGFILE  write the kernel's log to LOGFILE ('-': stderr)\n"
-		"  -k          kill the process after a successful checkpoint\n"
-		"  -S          leave the process stopped after the checkpoint\n",
+		"  -k          kill the tree after a successful checkpoint\n"
+		"  -S          leave the tree stopped after the checkpoint\n",
 		progname);
 	exit(status);
 }
@@ -122,40 +128,132 @@ static void sleep_ms(long ms)
 		;
 }
 
+static void resume_tree(void)
+{
+	int i;
+
+	for (i = 0; i < nr_tree; i++)
+		if (stopped_by_us[i])
+			kill(tree[i], SIGCONT);
+}
+
 /* Interrupted: do not leave behind a process we stopped, nor half an image */
 static void on_signal(int sig)
 {
-	if (we_stopped)
-		kill(target_pid, SIGCONT);
+	resume_tree();
 	if (out_path)
 		unlink(out_path);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-static void stop_target(pid_t pid)
+/* Parent pid of /proc/PID/stat, or -1 */
+static pid_t proc_ppid(pid_t pid)
 {
+	char path[64], buf[1024], *p;
+	int fd, ppid;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p, ") %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+static int in_tree(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nr_tree; i++)
+		if (tree[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* Add the descendants of the tree found in /proc; 1 if any was new */
+static int grow_tree(void)
+{
+	int added = 0, more = 1;
+	struct dirent *de;
+	pid_t pid, ppid;
+	DIR *d;
+
+	while (more) {
+		more = 0;
+		d = opendir("/proc");
+		if (!d)
+			die_errno("cannot read /proc");
+		while ((de = readdir(d))) {
+			pid = atoi(de->d_name);
+			if (pid <= 0 || in_tree(pid))
+				continue;
+			ppid = proc_ppid(pid);
+			if (ppid <= 0 || !in_tree(ppid))
+				continue;
+			if (nr_tree == TREE_MAX)
+				die("more than %d processes in the tree", TREE_MAX);
+			tree[nr_tree++] = pid;
+			added = 1;
+			more = 1;
+		}
+		closedir(d);
+	}
+	return added;
+}
+
+/* Stop tree[i] if it runs, and wait until it is stopped (or a zombie) */
+static void stop_one(int i, int is_root)
+{
+	pid_t pid = tree[i];
 	char state;
 	int waited;
 
-	we_stopped = 1;
+	state = proc_state(pid);
+	if (!state || is_stopped(state) || (!is_root && state == 'Z'))
+		return;
+	if (proc_frozen(pid))
+		return;
+	stopped_by_us[i] = 1;
 	if (kill(pid, SIGSTOP))
 		die_errno("cannot stop process %d", (int)pid);
 	for (waited = 0; ; waited++) {
 		state = proc_state(pid);
 		if (!state)
 			die_errno("process %d vanished while stopping it", (int)pid);
-		if (is_stopped(state))
+		if (is_stopped(state) || (!is_root && state == 'Z'))
 			return;
 		if (state == 'Z' || state == 'X')
 			die("process %d exited while stopping it", (int)pid);
 		if (waited >= STOP_TIMEOUT_MS) {
-			kill(pid, SIGCONT);
+			resume_tree();
 			die("process %d did not stop within %d ms (state %c)",
 			    (int)pid, STOP_TIMEOUT_MS, state);
 		}
 		sleep_ms(1);
 	}
+}
+
+/* Stop the tree top down, until no new child shows up */
+static void stop_tree(pid_t root)
+{
+	int i, done = 0;
+
+	tree[0] = root;
+	nr_tree = 1;
+	do {
+		for (i = done; i < nr_tree; i++)
+			stop_one(i, !i);
+		done = nr_tree;
+	} while (grow_tree());
 }
 
 static const char *explain(int err)
@@ -236,7 +334,6 @@ int main(int argc, char **argv)
 			die_errno("cannot create %s", log_path);
 	}
 
-	target_pid = pid;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -245,14 +342,12 @@ int main(int argc, char **argv)
 	/* A reader that goes away makes the checkpoint fail with EPIPE */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!is_stopped(state) && !proc_frozen(pid))
-		stop_target(pid);
+	stop_tree(pid);
 
 	ret = sys_checkpoint(pid, fd, 0, logfd);
 	err = errno;
 	if (ret < 0) {
-		if (we_stopped)
-			kill(pid, SIGCONT);
+		resume_tree();
 		if (out_path)
 			unlink(out_path);
 		errno = err;
@@ -261,8 +356,7 @@ int main(int argc, char **argv)
 	}
 	if (out_path && close(fd)) {
 		err = errno;
-		if (we_stopped)
-			kill(pid, SIGCONT);
+		resume_tree();
 		unlink(out_path);
 		errno = err;
 		die_errno("cannot write %s", out_path);
@@ -272,9 +366,10 @@ int main(int argc, char **argv)
 	if (kill_after) {
 		if (kill(pid, SIGKILL))
 			die_errno("checkpointed process %ld but cannot kill it", pid);
-	} else if (we_stopped && !leave_stopped) {
-		if (kill(pid, SIGCONT))
-			die_errno("checkpointed process %ld but cannot resume it", pid);
+		for (opt = 1; opt < nr_tree; opt++)
+			kill(tree[opt], SIGKILL);
+	} else if (!leave_stopped) {
+		resume_tree();
 	}
 	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * ckpt_bench - time checkpoint() and restart() against a plain write()
  *
- *	ckpt_bench [-s MIB[,MIB...]] [-r RUNS] [-d DIR] [-c CSVFILE]
+ *	ckpt_bench [-s MIB[,MIB...]] [-t N[,N...]] [-r RUNS] [-d DIR]
+ *		   [-c CSVFILE]
  *
  * For each size (default 1, 64 and 256 MiB), forks a child that
  * touches that much private anonymous memory and stops itself.  Then,
@@ -17,6 +18,11 @@
  * restore yet) is reported as "n/a", with the reason, and the rest is
  * still measured.
  *
+ * Then for each tree size N (default 1, 10 and 100), a tree of N
+ * processes, a root and N - 1 children, all stopped, is checkpointed,
+ * verified and restarted the same way (the restarted children die with
+ * their root).  Their rows have size 0 and the number of tasks.
+ *
  * MB/s is 10^6 bytes per second of checkpoint.  It is a benchmark, not
  * a test: nothing is compared against a limit.
  */
@@ -30,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
@@ -39,6 +46,8 @@
 #include "ckpt_common.h"
 
 #define DEFAULT_SIZES	"1,64,256"
+#define DEFAULT_TREES	"1,10,100"
+#define MAX_TASKS	4096
 #define DEFAULT_RUNS	3
 #define MAX_SIZES	16
 #define MAX_RUNS	99
@@ -48,7 +57,7 @@
 
 #define CSV_HEADER	"size_mib,image_bytes,ckpt_ms,ckpt_mb_s,write_ms," \
 			"ckpt_write_ratio,restart_ms,restart_write_ratio," \
-			"verify_ms,runs"
+			"verify_ms,runs,tasks"
 
 /* One measurement per run, or < 0 when it could not be made */
 struct sample {
@@ -61,6 +70,7 @@ struct sample {
 /* The medians of one size */
 struct result {
 	unsigned long mib;
+	unsigned long tasks;
 	unsigned long long image_bytes;
 	double ckpt_ms, write_ms, restart_ms, verify_ms;
 	int restart_err, verify_err;
@@ -74,8 +84,9 @@ static pid_t child_pid;
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: %s [-s MIB[,MIB...]] [-r RUNS] [-d DIR] [-c CSVFILE]\n"
+		"usage: %s [-s MIB[,MIB...]] [-t N[,N...]] [-r RUNS] [-d DIR] [-c CSVFILE]\n"
 		"  -s MIB,...  sizes of touched memory, in MiB (default %s)\n"
+		"  -t N,...    sizes of process trees, in processes (default " DEFAULT_TREES ")\n"
 		"  -r RUNS     measurements per size; the median is shown (default %d)\n"
 		"  -d DIR      where the image and the write() file go, a tmpfs (default /tmp)\n"
 		"  -c CSVFILE  also write the results as CSV ('-': stdout)\n",
@@ -150,6 +161,56 @@ static pid_t start_child(size_t bytes)
 	if (!WIFSTOPPED(status))
 		die("the child touching %zu bytes did not stop (status %#x)",
 		    bytes, status);
+	return pid;
+}
+
+/*
+ * A tree of @n processes: a child of ours that forks @n - 1 children,
+ * each dying with it, waits until they are all stopped, and stops
+ * itself.  Returns once it is stopped.
+ */
+static pid_t start_tree(unsigned long n)
+{
+	unsigned long i;
+	pid_t pid, kid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		status = open("/dev/null", O_RDWR);
+		if (status < 0 || dup2(status, 0) < 0 || dup2(status, 1) < 0 ||
+		    dup2(status, 2) < 0)
+			_exit(126);
+		close_range(3, ~0U, 0);
+		for (i = 1; i < n; i++) {
+			kid = fork();
+			if (kid < 0)
+				_exit(125);
+			if (!kid) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				raise(SIGSTOP);
+				for (;;)
+					pause();
+			}
+			if (waitpid(kid, &status, WUNTRACED) != kid ||
+			    !WIFSTOPPED(status))
+				_exit(124);
+		}
+		raise(SIGSTOP);
+		for (;;)
+			pause();
+	}
+	if (waitpid(pid, &status, WUNTRACED) != pid)
+		die_errno("waitpid");
+	if (!WIFSTOPPED(status))
+		die("the tree of %lu processes did not stop (status %#x)", n,
+		    status);
 	return pid;
 }
 
@@ -287,7 +348,9 @@ static const char *fmt(char *buf, size_t size, const char *f, double v)
 	return buf;
 }
 
-static void measure(unsigned long mib, int runs, struct result *r)
+/* A process of @mib MiB, or (@mib 0) a tree of @tasks processes */
+static void measure(unsigned long mib, unsigned long tasks, int runs,
+		    struct result *r)
 {
 	static struct sample s;
 	char v[32], rs[32];
@@ -295,7 +358,8 @@ static void measure(unsigned long mib, int runs, struct result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->mib = mib;
-	child_pid = start_child((size_t)mib << 20);
+	r->tasks = tasks;
+	child_pid = mib ? start_child((size_t)mib << 20) : start_tree(tasks);
 	for (i = 0; i < runs; i++) {
 		s.ckpt_ms[i] = time_checkpoint(child_pid, &r->image_bytes);
 		s.verify_ms[i] = time_restart(CKPT_RESTART_VERIFY, &err);
@@ -309,11 +373,11 @@ static void measure(unsigned long mib, int runs, struct result *r)
 			show_restart_log(0);
 		}
 		unlink(img_path);
-		s.write_ms[i] = time_write(r->image_bytes);
+		s.write_ms[i] = mib ? time_write(r->image_bytes) : -1;
 		/* Progress, on stderr: the table comes at the end */
 		fprintf(stderr,
-			"%s: %lu MiB, run %d/%d: %llu bytes, checkpoint %.3f ms, verify %s, restart %s, write %.3f ms\n",
-			progname, mib, i + 1, runs, r->image_bytes,
+			"%s: %lu MiB, %lu tasks, run %d/%d: %llu bytes, checkpoint %.3f ms, verify %s, restart %s, write %.3f ms\n",
+			progname, mib, tasks, i + 1, runs, r->image_bytes,
 			s.ckpt_ms[i],
 			fmt(v, sizeof(v), "%.3f ms", s.verify_ms[i]),
 			fmt(rs, sizeof(rs), "%.3f ms", s.restart_ms[i]),
@@ -350,12 +414,13 @@ static void print_table(const struct result *res, int n, int runs)
 	       uname(&u) ? "?" : u.release, runs, runs == 1 ? "" : "s", dir,
 	       statfs(dir, &sf) == 0 && sf.f_type == TMPFS_MAGIC ?
 	       " (tmpfs)" : " (NOT a tmpfs)");
-	printf("%8s %13s %10s %8s %10s %10s %11s %13s %10s\n", "size",
+	printf("%9s %13s %10s %8s %10s %10s %11s %13s %10s\n", "size",
 	       "image bytes", "ckpt ms", "MB/s", "write ms", "ckpt/write",
 	       "restart ms", "restart/write", "verify ms");
 	for (r = res; r < res + n; r++)
-		printf("%4lu MiB %13llu %10s %8s %10s %10s %11s %13s %10s\n",
-		       r->mib, r->image_bytes,
+		printf("%4lu %-4s %13llu %10s %8s %10s %10s %11s %13s %10s\n",
+		       r->mib ?: r->tasks, r->mib ? "MiB" : "proc",
+		       r->image_bytes,
 		       fmt(a, sizeof(a), "%.3f", r->ckpt_ms),
 		       fmt(b, sizeof(b), "%.1f",
 			   mb_per_s(r->image_bytes, r->ckpt_ms)),
@@ -367,11 +432,13 @@ static void print_table(const struct result *res, int n, int runs)
 		       fmt(g, sizeof(g), "%.3f", r->verify_ms));
 	for (r = res; r < res + n; r++) {
 		if (r->restart_err)
-			printf("%lu MiB: restart n/a: restart() failed: %s\n",
-			       r->mib, strerror(r->restart_err));
+			printf("%lu %s: restart n/a: restart() failed: %s\n",
+			       r->mib ?: r->tasks, r->mib ? "MiB" : "proc",
+			       strerror(r->restart_err));
 		if (r->verify_err)
-			printf("%lu MiB: verify n/a: restart(CKPT_RESTART_VERIFY) failed: %s\n",
-			       r->mib, strerror(r->verify_err));
+			printf("%lu %s: verify n/a: restart(CKPT_RESTART_VERIFY) failed: %s\n",
+			       r->mib ?: r->tasks, r->mib ? "MiB" : "proc",
+			       strerror(r->verify_err));
 	}
 }
 
@@ -389,7 +456,7 @@ static void write_csv(const char *path, const struct result *res, int n,
 	}
 	fputs(CSV_HEADER "\n", out);
 	for (r = res; r < res + n; r++)
-		fprintf(out, "%lu,%llu,%s,%s,%s,%s,%s,%s,%s,%d\n",
+		fprintf(out, "%lu,%llu,%s,%s,%s,%s,%s,%s,%s,%d,%lu\n",
 			r->mib, r->image_bytes,
 			fmt(a, sizeof(a), "%.3f", r->ckpt_ms),
 			fmt(b, sizeof(b), "%.1f",
@@ -400,12 +467,14 @@ static void write_csv(const char *path, const struct result *res, int n,
 			fmt(e, sizeof(e), "%.3f", r->restart_ms),
 			fmt(f, sizeof(f), "%.3f",
 			    ratio(r->restart_ms, r->write_ms)),
-			fmt(g, sizeof(g), "%.3f", r->verify_ms), runs);
+			fmt(g, sizeof(g), "%.3f", r->verify_ms), runs,
+			r->tasks);
 	if (fflush(out) || ferror(out) || (out != stdout && fclose(out)))
 		die_errno("cannot write %s", path);
 }
 
-static int parse_sizes(const char *arg, unsigned long *sizes)
+static int parse_list(const char *arg, unsigned long *sizes,
+		      unsigned long max, const char *what)
 {
 	const char *p = arg;
 	unsigned long v;
@@ -415,34 +484,38 @@ static int parse_sizes(const char *arg, unsigned long *sizes)
 	for (;;) {
 		errno = 0;
 		v = strtoul(p, &end, 10);
-		if (errno || end == p || !v || v > MAX_MIB || n == MAX_SIZES)
-			die("bad size list '%s' (at most %d sizes of 1 to %d MiB)",
-			    arg, MAX_SIZES, MAX_MIB);
+		if (errno || end == p || !v || v > max || n == MAX_SIZES)
+			die("bad %s list '%s' (at most %d of 1 to %lu)", what,
+			    arg, MAX_SIZES, max);
 		sizes[n++] = v;
 		if (!*end)
 			return n;
 		if (*end != ',')
-			die("bad size list '%s'", arg);
+			die("bad %s list '%s'", what, arg);
 		p = end + 1;
 	}
 }
 
 int main(int argc, char **argv)
 {
-	static struct result res[MAX_SIZES];
-	unsigned long sizes[MAX_SIZES];
+	static struct result res[2 * MAX_SIZES];
+	unsigned long sizes[MAX_SIZES], trees[MAX_SIZES];
 	const char *csv = NULL;
 	struct sigaction sa;
 	struct statfs sf;
-	int opt, nr, runs = DEFAULT_RUNS, i;
+	int opt, nr, nr_trees, runs = DEFAULT_RUNS, i;
 	char *end;
 
 	progname = "ckpt_bench";
-	nr = parse_sizes(DEFAULT_SIZES, sizes);
-	while ((opt = getopt(argc, argv, "s:r:d:c:h")) != -1) {
+	nr = parse_list(DEFAULT_SIZES, sizes, MAX_MIB, "size");
+	nr_trees = parse_list(DEFAULT_TREES, trees, MAX_TASKS, "tree");
+	while ((opt = getopt(argc, argv, "s:t:r:d:c:h")) != -1) {
 		switch (opt) {
 		case 's':
-			nr = parse_sizes(optarg, sizes);
+			nr = parse_list(optarg, sizes, MAX_MIB, "size");
+			break;
+		case 't':
+			nr_trees = parse_list(optarg, trees, MAX_TASKS, "tree");
 			break;
 		case 'r':
 			errno = 0;
@@ -482,11 +555,13 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	for (i = 0; i < nr; i++)
-		measure(sizes[i], runs, &res[i]);
+		measure(sizes[i], 1, runs, &res[i]);
+	for (i = 0; i < nr_trees; i++)
+		measure(0, trees[i], runs, &res[nr + i]);
 	cleanup();
 
-	print_table(res, nr, runs);
+	print_table(res, nr + nr_trees, runs);
 	if (csv)
-		write_csv(csv, res, nr, runs);
+		write_csv(csv, res, nr + nr_trees, runs);
 	return 0;
 }

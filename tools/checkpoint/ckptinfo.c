@@ -50,6 +50,8 @@ struct info {
 	int seen_tail;
 	uint32_t page_size;
 	uint32_t pid;			/* of the header */
+	uint32_t clone_pid;		/* of the last CLONE record */
+	uint32_t clone_flags;
 	/* object table: type of object id i in objs[i] */
 	uint32_t *objs;
 	uint32_t nr_objs;
@@ -314,16 +316,44 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 	    r->rseq_len, r->rseq_sig);
 	out(in, "sigaltstack sp %#" PRIx64 " size %#" PRIx64 " flags %#x",
 	    (uint64_t)r->sas_ss_sp, (uint64_t)r->sas_ss_size, r->sas_ss_flags);
-	if (in->pid && r->pid != in->pid)
-		problem(in, "task pid %u, the header says %u", r->pid, in->pid);
+	if (r->pid != in->clone_pid)
+		problem(in, "task pid %u, its CLONE record says %u", r->pid,
+			in->clone_pid);
 	if (r->flags & ~CKPT_TASK_FLAGS)
 		problem(in, "unknown task flags %#x", r->flags & ~CKPT_TASK_FLAGS);
 	check_ref(in, r->cred_ref, CKPT_HDR_CRED, 0, "cred_ref");
+	if (in->clone_flags & CKPT_CLONE_ZOMBIE) {
+		if (r->mm_ref || r->files_ref || r->fs_ref || r->sighand_ref ||
+		    r->signal_ref)
+			problem(in, "zombie %u refers to objects", r->pid);
+		return;
+	}
 	check_ref(in, r->mm_ref, CKPT_HDR_MM, 0, "mm_ref");
 	check_ref(in, r->files_ref, CKPT_HDR_FILES, 0, "files_ref");
 	check_ref(in, r->fs_ref, CKPT_HDR_FS, 0, "fs_ref");
 	check_ref(in, r->sighand_ref, CKPT_HDR_SIGHAND, 0, "sighand_ref");
 	check_ref(in, r->signal_ref, CKPT_HDR_SIGNAL, 0, "signal_ref");
+}
+
+static void print_clone(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = { "FILES", "FS", "ZOMBIE" };
+	const struct ckpt_hdr_clone *r = (const void *)h;
+	char buf[64];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "pid %u  ppid %u  flags %s  exit_code %#x", r->pid, r->ppid,
+	    flag_names(buf, sizeof(buf), r->flags, fl, ARRAY_SIZE(fl)),
+	    r->exit_code);
+	if (r->flags & ~CKPT_CLONE_FLAGS)
+		problem(in, "unknown clone flags %#x",
+			r->flags & ~CKPT_CLONE_FLAGS);
+	if (!in->clone_pid && (r->pid != in->pid || r->ppid))
+		problem(in, "the first task is not the header's root %u",
+			in->pid);
+	in->clone_pid = r->pid;
+	in->clone_flags = r->flags;
 }
 
 static void print_sched(struct info *in, const struct ckpt_hdr *h)
@@ -1291,6 +1321,7 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_HEADER:	return print_header;
 	case CKPT_HDR_TAIL:	return print_tail;
 	case CKPT_HDR_TASK:	return print_task;
+	case CKPT_HDR_CLONE:	return print_clone;
 	case CKPT_HDR_CRED:	return print_cred;
 	case CKPT_HDR_CPU:	return print_cpu;
 	case CKPT_HDR_XSTATE:	return print_xstate;

@@ -26,7 +26,7 @@
 
 /* "LNXCKPT1" read as a little-endian __u64 */
 #define CKPT_MAGIC		0x3154504b43584e4cULL
-#define CKPT_VERSION		4
+#define CKPT_VERSION		5
 
 /* Every record length is a multiple of this */
 #define CKPT_ALIGN		8
@@ -36,6 +36,8 @@
 #define CKPT_PAGES_MAX		64
 /* Longest path, terminating NUL included */
 #define CKPT_PATH_MAX		4096
+/* Tasks of one image, at most */
+#define CKPT_TASKS_MAX		4096
 
 /* checkpoint(2) flags: none yet */
 #define CKPT_CHECKPOINT_FLAGS	0UL
@@ -59,6 +61,7 @@
  * @CKPT_HDR_TASK: a task: struct ckpt_hdr_task
  * @CKPT_HDR_CRED: credentials: struct ckpt_hdr_cred
  * @CKPT_HDR_SCHED: scheduling state of a task: struct ckpt_hdr_sched
+ * @CKPT_HDR_CLONE: a task of the tree begins: struct ckpt_hdr_clone
  * @CKPT_HDR_CPU: registers: struct ckpt_hdr_cpu
  * @CKPT_HDR_XSTATE: FPU/SSE/AVX state: struct ckpt_hdr_xstate
  * @CKPT_HDR_FILE: an open file: struct ckpt_hdr_file
@@ -98,6 +101,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_TASK = 101,
 	CKPT_HDR_CRED = 102,
 	CKPT_HDR_SCHED = 103,
+	CKPT_HDR_CLONE = 104,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_XSTATE = 202,
@@ -156,9 +160,11 @@ struct ckpt_hdr {
  * @flags: the flags checkpoint(2) was called with
  * @xfeatures: XSAVE feature mask (XCR0) of the checkpointed system
  * @xstate_size: size of the XSAVE area in CKPT_HDR_XSTATE records
- * @nr_tasks: number of tasks in the image
+ * @nr_tasks: number of tasks in the image (CKPT_HDR_CLONE records), 1 to
+ *	%CKPT_TASKS_MAX
  * @time_ns: wall-clock time of the checkpoint, ns since the epoch
- * @pid: pid of the checkpointed task, in the checkpointer's pid namespace
+ * @pid: pid of the checkpointed task, the root of the tree, in the
+ *	checkpointer's pid namespace
  * @__pad: zero
  * @release: kernel release (uname -r) of the checkpointed system,
  *	NUL-terminated
@@ -192,6 +198,39 @@ struct ckpt_hdr_tail {
 	__u32 crc32c;
 };
 
+/* ckpt_hdr_clone.flags */
+#define CKPT_CLONE_FILES	(1U << 0)	/* shares its parent's fd table */
+#define CKPT_CLONE_FS		(1U << 1)	/* shares its parent's root, cwd, umask */
+#define CKPT_CLONE_ZOMBIE	(1U << 2)	/* exited, not yet reaped */
+#define CKPT_CLONE_FLAGS	0x7U
+
+/**
+ * struct ckpt_hdr_clone - a task of the tree begins
+ *
+ * Each task of the image starts with one, in depth-first order: a task
+ * comes after its parent and before its parent's later children, the
+ * root first.  Then come the objects the task is the first to refer
+ * to, its CKPT_HDR_TASK record and the records that follow it.  A
+ * zombie (%CKPT_CLONE_ZOMBIE) has no objects but its credentials, and
+ * no record after its CKPT_HDR_TASK, whose references other than
+ * @cred_ref are zero.
+ *
+ * @h: record header
+ * @pid: pid of the task, as in its CKPT_HDR_TASK record
+ * @ppid: pid of its parent, a task before it; 0 for the root, whose
+ *	parent is outside the image
+ * @flags: CKPT_CLONE_* flags; the fd table and fs state of a task are
+ *	either its parent's or objects it is the first to refer to
+ * @exit_code: wait status of a zombie (as wait(2) reports it), else 0
+ */
+struct ckpt_hdr_clone {
+	struct ckpt_hdr h;
+	__u32 pid;
+	__u32 ppid;
+	__u32 flags;
+	__u32 exit_code;
+};
+
 /* ckpt_hdr_task.flags */
 #define CKPT_TASK_NO_NEW_PRIVS	(1U << 0)
 #define CKPT_TASK_STOPPED	(1U << 1)	/* was in group stop */
@@ -203,16 +242,19 @@ struct ckpt_hdr_tail {
 /**
  * struct ckpt_hdr_task - a task
  *
- * Comes after the objects it refers to, and is followed by the
- * task's CKPT_HDR_SCHED record, its CKPT_HDR_SIGPENDING records, and its
- * CKPT_HDR_CPU and CKPT_HDR_XSTATE records.
+ * Comes after the task's CKPT_HDR_CLONE record and the objects it is
+ * the first to refer to, and is followed by the task's CKPT_HDR_SCHED
+ * record, its CKPT_HDR_SIGPENDING records, and its CKPT_HDR_CPU and
+ * CKPT_HDR_XSTATE records (none of them for a zombie).
  *
  * @h: record header
  * @pid: pid, in the checkpointer's pid namespace
  * @tgid: thread group id
  * @ppid: parent's tgid (0 if the parent is outside that namespace)
- * @pgid: process group id (0 if outside that namespace)
- * @sid: session id (0 if outside that namespace)
+ * @pgid: process group id: the task's pid, the pid of another task of
+ *	the image, or the root's process group (one outside the image)
+ * @sid: session id: the task's pid, its parent's session id, or for
+ *	the root a session outside the image
  * @exit_signal: signal sent to the parent on exit
  * @personality: personality(2) value
  * @flags: CKPT_TASK_* flags

@@ -575,19 +575,27 @@ static int pidfd_fn(void *arg)
 	return 0;
 }
 
-/* A child, which the restart would not bring back */
-static int children_fn(void *arg)
+/*
+ * A child left in the session its parent then left (setsid(2) after
+ * the fork): the restart could not give it that session
+ */
+static int session_fn(void *arg)
 {
 	pid_t pid = fork();
+	int st;
 
 	(void)arg;
 	if (pid < 0)
 		return 1;
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		pause();
+		raise(SIGSTOP);
 		_exit(0);
 	}
+	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st))
+		return 2;
+	if (setsid() < 0)
+		return 3;
 	raise(SIGSTOP);
 	kill(pid, SIGKILL);
 	return waitpid(pid, NULL, 0) != pid;
@@ -648,8 +656,8 @@ FIXTURE_VARIANT_ADD(unsupported, pidfd) {
 	.names_fd = true,
 };
 
-FIXTURE_VARIANT_ADD(unsupported, children) {
-	.fn = children_fn,
+FIXTURE_VARIANT_ADD(unsupported, session_left_behind) {
+	.fn = session_fn,
 };
 
 FIXTURE_VARIANT_ADD(unsupported, seccomp_filter) {

@@ -114,6 +114,8 @@ struct parse_state {
 	const struct ckpt_hdr_vma *vma;	/* that PAGES may follow */
 	uint64_t last_vma_end;
 	uint64_t last_page_end;
+	const struct ckpt_hdr_clone *clone;	/* of the task being read */
+	uint32_t nr_clones;
 };
 
 static int __attribute__((format(printf, 2, 3)))
@@ -306,11 +308,15 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 				    img->nr - 1);
 		if (r->crc32c != crc)
 			return fail(s, "crc32c %#x, computed %#x", r->crc32c, crc);
+		if (s->nr_clones != img->hdr->nr_tasks)
+			return fail(s, "%u tasks, the header says %u",
+				    s->nr_clones, img->hdr->nr_tasks);
 		img->tail = r;
 		return 0;
 	}
 	case CKPT_HDR_TASK: {
 		const struct ckpt_hdr_task *r = (const void *)h;
+		bool zombie;
 
 		if (check_len(s, h, sizeof(*r), 0))
 			return -1;
@@ -318,18 +324,38 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 			return fail(s, "flags %#x", r->flags);
 		if (strnlen(r->comm, sizeof(r->comm)) == sizeof(r->comm))
 			return fail(s, "comm is not NUL-terminated");
-		if (r->pid != img->hdr->pid)
-			return fail(s, "task pid %u, header pid %u", r->pid,
-				    img->hdr->pid);
+		if (!s->clone || r->pid != s->clone->pid)
+			return fail(s, "task pid %u, not its CLONE record's", r->pid);
+		zombie = s->clone->flags & CKPT_CLONE_ZOMBIE;
+		s->clone = NULL;
 		if (check_ref(s, r->cred_ref, CKPT_HDR_CRED, false, "cred_ref") ||
-		    check_ref(s, r->mm_ref, CKPT_HDR_MM, false, "mm_ref") ||
-		    check_ref(s, r->files_ref, CKPT_HDR_FILES, false, "files_ref") ||
-		    check_ref(s, r->fs_ref, CKPT_HDR_FS, false, "fs_ref") ||
-		    check_ref(s, r->sighand_ref, CKPT_HDR_SIGHAND, false,
+		    check_ref(s, r->mm_ref, CKPT_HDR_MM, zombie, "mm_ref") ||
+		    check_ref(s, r->files_ref, CKPT_HDR_FILES, zombie,
+			      "files_ref") ||
+		    check_ref(s, r->fs_ref, CKPT_HDR_FS, zombie, "fs_ref") ||
+		    check_ref(s, r->sighand_ref, CKPT_HDR_SIGHAND, zombie,
 			      "sighand_ref") ||
-		    check_ref(s, r->signal_ref, CKPT_HDR_SIGNAL, false,
+		    check_ref(s, r->signal_ref, CKPT_HDR_SIGNAL, zombie,
 			      "signal_ref"))
 			return -1;
+		if (zombie && (r->mm_ref || r->files_ref || r->fs_ref ||
+			       r->sighand_ref || r->signal_ref))
+			return fail(s, "zombie %u refers to objects", r->pid);
+		return 0;
+	}
+	case CKPT_HDR_CLONE: {
+		const struct ckpt_hdr_clone *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->flags & ~CKPT_CLONE_FLAGS)
+			return fail(s, "clone flags %#x", r->flags);
+		if (!s->nr_clones++ ? r->pid != img->hdr->pid || r->ppid :
+				      !r->ppid)
+			return fail(s, "clone pid %u ppid %u", r->pid, r->ppid);
+		if (s->nr_clones > img->hdr->nr_tasks)
+			return fail(s, "more than %u tasks", img->hdr->nr_tasks);
+		s->clone = r;
 		return 0;
 	}
 	case CKPT_HDR_SCHED: {

@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process trees across checkpoint, kill and restart: a pipeline
+ * "producer | filter | consumer" in a process group of its own, with
+ * a grandchild leading its own session and a zombie, checkpointed with
+ * data in both pipes and restarted by one restart(); fd tables and fs
+ * state shared by CLONE_FILES | CLONE_FS; trees that cannot be saved
+ * (a running child, an fd table shared outside the tree) refused; and
+ * bad CLONE and TASK records of a tree rejected by VERIFY and restart.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+#include "ckpt_harness.h"
+
+/* Numbers the producer writes; the filter doubles them */
+#define NUMS		1000
+#define PROD_STOP	500	/* the producer stops after writing these */
+#define FILT_STOP	100	/* the filter after reading these */
+#define CONS_STOP	50	/* the consumer after reading these */
+#define TOTAL		((long)NUMS * (NUMS + 1))
+#define ZOMBIE_EXIT	7
+#define GRAND_EXIT	5
+
+/* Pids of the tree as the root made it, in the file "pids" */
+struct tree_pids {
+	pid_t root, prod, filt, cons, grand, zomb;
+};
+
+/* The root's pid when it made the tree: a restart may change pids */
+static pid_t g_root;
+
+/* @name in the test's directory, in a static buffer */
+static const char *g_dir_file(const char *name)
+{
+	static char path[PATH_MAX + 64];
+
+	path_of(path, sizeof(path), name);
+	return path;
+}
+
+/*
+ * A job member's process group: the leader's pid if the pids were
+ * kept, else any group but its own and its parent's
+ */
+static bool pgid_ok(pid_t pgid)
+{
+	if (getppid() == g_root)
+		return getpgid(0) == pgid;
+	return getpgid(0) != getpid() && getpgid(0) != getpgid(getppid());
+}
+
+/* In each child: die with the parent, as a job dies with its shell */
+static void child_init(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static int read_u32(int fd, uint32_t *v)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(*v)) {
+		n = read(fd, (char *)v + got, sizeof(*v) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return got ? -1 : 0;
+		got += n;
+	}
+	return 1;
+}
+
+static int producer(int wfd)
+{
+	uint32_t i;
+
+	for (i = 1; i <= NUMS; i++) {
+		if (write(wfd, &i, sizeof(i)) != sizeof(i))
+			return fail(20, "%s: write: %s", __func__, strerror(errno));
+		if (i == PROD_STOP)
+			raise(SIGSTOP);
+	}
+	if (getpgid(0) != getpid())
+		return fail(21, "%s: pgid %d, not its own", __func__, getpgid(0));
+	return 0;
+}
+
+static int filter(int rfd, int wfd, pid_t pgid)
+{
+	uint32_t v, n = 0;
+	int r;
+
+	while ((r = read_u32(rfd, &v)) > 0) {
+		if (v != n + 1)
+			return fail(30, "%s: read %u, expected %u", __func__, v, n + 1);
+		v *= 2;
+		if (write(wfd, &v, sizeof(v)) != sizeof(v))
+			return fail(31, "%s: write: %s", __func__, strerror(errno));
+		if (++n == FILT_STOP)
+			raise(SIGSTOP);
+	}
+	if (r < 0 || n != NUMS)
+		return fail(32, "%s: %u numbers, read error %d", __func__, n, r);
+	if (!pgid_ok(pgid))
+		return fail(33, "%s: pgid %d, not %d", __func__, getpgid(0), pgid);
+	return 0;
+}
+
+/* Leads a session of its own, stopped until its parent continues it */
+static int grandchild(void)
+{
+	child_init();
+	if (setsid() < 0)
+		return fail(40, "%s: setsid: %s", __func__, strerror(errno));
+	raise(SIGSTOP);
+	if (getsid(0) != getpid() || getpgid(0) != getpid())
+		return fail(41, "%s: sid %d pgid %d, not its pid %d", __func__,
+			    getsid(0), getpgid(0), getpid());
+	return GRAND_EXIT;
+}
+
+static int consumer(int rfd, pid_t pgid)
+{
+	long total = 0;
+	uint32_t v, n = 0;
+	pid_t grand;
+	char buf[32];
+	int st, r;
+
+	grand = fork();
+	if (grand < 0)
+		return fail(50, "%s: fork: %s", __func__, strerror(errno));
+	if (!grand)
+		_exit(grandchild());
+	if (waitpid(grand, &st, WUNTRACED) != grand || !WIFSTOPPED(st))
+		return fail(51, "%s: grandchild did not stop: %#x", __func__, st);
+	snprintf(buf, sizeof(buf), "%d", (int)grand);
+	if (write_file("grand", buf, strlen(buf)))
+		return fail(52, "%s: cannot write its grandchild's pid", __func__);
+
+	while ((r = read_u32(rfd, &v)) > 0) {
+		total += v;
+		if (++n == CONS_STOP)
+			raise(SIGSTOP);
+	}
+	if (r < 0 || n != NUMS)
+		return fail(53, "%s: %u numbers, read error %d", __func__, n, r);
+	if (!pgid_ok(pgid))
+		return fail(54, "%s: pgid %d, not %d", __func__, getpgid(0), pgid);
+	/* The original's is stopped; a restarted one may have a new pid */
+	if (getppid() == g_root)
+		kill(grand, SIGCONT);
+	if (waitpid(-1, &st, 0) < 0)
+		return fail(55, "%s: no grandchild to reap", __func__);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != GRAND_EXIT)
+		return fail(56, "%s: grandchild status %#x", __func__, st);
+	snprintf(buf, sizeof(buf), "%ld", total);
+	if (write_file("total", buf, strlen(buf)))
+		return fail(57, "%s: cannot write the total", __func__);
+	return total == TOTAL ? 0 : fail(58, "%s: total %ld", __func__, total);
+}
+
+static pid_t fork_job(pid_t pgid, int (*fn)(int, int, pid_t), int a, int b,
+		      int c, int d)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	child_init();
+	setpgid(0, pgid);
+	close(c);
+	close(d);
+	_exit(fn(a, b, pgid ?: getpid()));
+}
+
+static int run_producer(int rfd, int wfd, pid_t pgid)
+{
+	(void)pgid;
+	close(rfd);
+	return producer(wfd);
+}
+
+static int run_filter(int rfd, int wfd, pid_t pgid)
+{
+	return filter(rfd, wfd, pgid);
+}
+
+static int run_consumer(int rfd, int wfd, pid_t pgid)
+{
+	close(wfd);
+	return consumer(rfd, pgid);
+}
+
+static int wait_stopped(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st))
+		return -1;
+	return 0;
+}
+
+/* Reap @want's exit, by pid if the pids were kept, else any child */
+static int reap(pid_t pid, bool kept, int *st)
+{
+	return waitpid(kept ? pid : -1, st, 0) > 0 ? 0 : -1;
+}
+
+/*
+ * The root: the pipeline as a job of its own (the producer leads its
+ * group), a zombie, and all stopped in the middle of the stream
+ */
+static int tree_fn(void *arg)
+{
+	int p1[2], p2[2], st, i, n, codes[4], nr_zero = 0, nr_zombie = 0;
+	struct tree_pids tp = { .root = getpid() };
+	char *total;
+	siginfo_t si;
+	bool kept;
+
+	(void)arg;
+	g_root = getpid();
+	if (pipe(p1) || pipe(p2))
+		return fail(10, "pipe: %s", strerror(errno));
+	tp.prod = fork_job(0, run_producer, p1[0], p1[1], p2[0], p2[1]);
+	if (tp.prod < 0)
+		return fail(11, "fork: %s", strerror(errno));
+	setpgid(tp.prod, tp.prod);
+	tp.filt = fork_job(tp.prod, run_filter, p1[0], p2[1], p1[1], p2[0]);
+	setpgid(tp.filt, tp.prod);
+	tp.cons = fork_job(tp.prod, run_consumer, p2[0], p2[1], p1[0], p1[1]);
+	setpgid(tp.cons, tp.prod);
+	close(p1[0]);
+	close(p1[1]);
+	close(p2[0]);
+	close(p2[1]);
+	tp.zomb = fork();
+	if (!tp.zomb)
+		_exit(ZOMBIE_EXIT);
+	if (tp.filt < 0 || tp.cons < 0 || tp.zomb < 0)
+		return fail(12, "fork: %s", strerror(errno));
+	if (waitid(P_PID, tp.zomb, &si, WEXITED | WNOWAIT))
+		return fail(13, "waitid: %s", strerror(errno));
+	if (wait_stopped(tp.prod) || wait_stopped(tp.filt) ||
+	    wait_stopped(tp.cons))
+		return fail(14, "the pipeline did not stop");
+	total = read_file("grand", NULL);
+	tp.grand = total ? atoi(total) : 0;
+	free(total);
+	if (write_file("pids", &tp, sizeof(tp)))
+		return fail(15, "cannot write the pids");
+
+	raise(SIGSTOP);
+
+	/* The original is continued; a restarted tree runs on its own */
+	kept = getpid() == tp.root;
+	kill(tp.prod, SIGCONT);
+	kill(tp.filt, SIGCONT);
+	kill(tp.cons, SIGCONT);
+	if (kept && (getpgid(tp.prod) != tp.prod ||
+		     getpgid(tp.filt) != tp.prod ||
+		     getpgid(tp.cons) != tp.prod || getpgid(0) == tp.prod))
+		return fail(16, "process groups: %d %d %d, root %d",
+			    getpgid(tp.prod), getpgid(tp.filt),
+			    getpgid(tp.cons), getpgid(0));
+	if (kept && getsid(tp.grand) != tp.grand)
+		return fail(17, "grandchild %d: session %d", tp.grand,
+			    getsid(tp.grand));
+	/* The zombie first: its exit code was kept for us */
+	if (kept) {
+		if (waitpid(tp.zomb, &st, WNOHANG) != tp.zomb)
+			return fail(18, "zombie %d: not reaped at once",
+				    tp.zomb);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != ZOMBIE_EXIT)
+			return fail(19, "zombie status %#x", st);
+		nr_zombie = 1;
+	}
+	for (i = 0, n = 4 - nr_zombie; i < n; i++) {
+		pid_t pids[] = { tp.prod, tp.filt, tp.cons };
+
+		if (reap(pids[i % 3], kept, &st))
+			return fail(60, "child %d: wait: %s", i, strerror(errno));
+		codes[i] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (codes[i] == 0)
+			nr_zero++;
+		else if (codes[i] == ZOMBIE_EXIT)
+			nr_zombie++;
+		else
+			return fail(61, "child %d: exit %d", i, codes[i]);
+	}
+	if (nr_zero != 3 || nr_zombie != 1)
+		return fail(62, "%d children exited 0, %d zombies", nr_zero,
+			    nr_zombie);
+	total = read_file("total", NULL);
+	if (!total || atol(total) != TOTAL)
+		return fail(63, "total %s, not %ld", total ?: "missing", TOTAL);
+	free(total);
+	return 0;
+}
+
+static struct tree_pids read_pids(struct __test_metadata *_metadata)
+{
+	struct tree_pids tp = {};
+	size_t len = 0;
+	char *buf = read_file("pids", &len);
+
+	EXPECT_EQ(sizeof(tp), len);
+	if (buf && len == sizeof(tp))
+		memcpy(&tp, buf, sizeof(tp));
+	free(buf);
+	return tp;
+}
+
+/* Kill the original tree (its tasks die with their parents), and wait */
+static void kill_tree(struct __test_metadata *_metadata, struct rst *r,
+		      const struct tree_pids *tp)
+{
+	pid_t pids[] = { tp->prod, tp->filt, tp->cons, tp->grand, tp->zomb };
+	unsigned int i, tries;
+
+	target_kill(r->orig);
+	r->orig = -1;
+	for (i = 0; i < ARRAY_SIZE(pids); i++) {
+		for (tries = 0; tries < 1000 && !kill(pids[i], 0); tries++)
+			usleep(10000);
+		EXPECT_EQ(-1, kill(pids[i], 0)) {
+			TH_LOG("pid %d still there", pids[i]);
+		}
+	}
+}
+
+/* The image: six tasks in depth-first order, the zombie last */
+static void check_tree_image(struct __test_metadata *_metadata,
+			     const struct ckpt_image *img,
+			     const struct tree_pids *tp)
+{
+	const struct ckpt_hdr_clone *c[6];
+	pid_t want[] = { tp->root, tp->prod, tp->filt, tp->cons, tp->grand,
+			 tp->zomb };
+	unsigned int i;
+
+	ASSERT_EQ(6, img->hdr->nr_tasks);
+	ASSERT_EQ(6, ckpt_count(img, CKPT_HDR_CLONE));
+	EXPECT_EQ(6, ckpt_count(img, CKPT_HDR_TASK));
+	/* No CPU state for the zombie */
+	EXPECT_EQ(5, ckpt_count(img, CKPT_HDR_CPU));
+	EXPECT_EQ(5, ckpt_count(img, CKPT_HDR_MM));
+	for (i = 0; i < 6; i++) {
+		c[i] = ckpt_find(img, CKPT_HDR_CLONE, i);
+		EXPECT_EQ(want[i], c[i]->pid);
+	}
+	EXPECT_EQ(0, c[0]->ppid);
+	EXPECT_EQ(tp->root, c[1]->ppid);
+	EXPECT_EQ(tp->cons, c[4]->ppid);
+	EXPECT_EQ(tp->root, c[5]->ppid);
+	EXPECT_EQ(0, c[1]->flags);
+	EXPECT_EQ(CKPT_CLONE_ZOMBIE, c[5]->flags);
+	EXPECT_EQ(ZOMBIE_EXIT << 8, c[5]->exit_code);
+}
+
+FIXTURE(tree) {
+	struct rst r;
+};
+
+FIXTURE_SETUP(tree)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	self->r.orig = -1;
+	self->r.pid = -1;
+	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_tree.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+}
+
+FIXTURE_TEARDOWN(tree)
+{
+	target_kill(self->r.orig);
+	target_kill(self->r.pid);
+	if (self->r.have_parsed)
+		ckpt_image_free(&self->r.parsed);
+	free(self->r.img);
+	if (g_dir[0])
+		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * The original runs on to the right total, then the image restarts
+ * with new pids and gets there too: the pipes' contents, the groups
+ * (by structure), the grandchild's session and the zombie survive
+ */
+TEST_F_TIMEOUT(tree, pipeline, 300)
+{
+	struct tree_pids tp;
+
+	spawn_and_checkpoint(_metadata, &self->r, tree_fn, NULL);
+	tp = read_pids(_metadata);
+	check_tree_image(_metadata, parsed(_metadata, &self->r), &tp);
+	expect_original_ok(_metadata, &self->r);
+	ASSERT_EQ(0, unlink(g_dir_file("total")));
+
+	self->r.pid = restart_img(self->r.img, self->r.len, 0, self->r.log,
+				  sizeof(self->r.log));
+	ASSERT_GT(self->r.pid, 0) {
+		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
+		       self->r.log);
+	}
+	EXPECT_NE(tp.root, self->r.pid);
+	expect_exit(_metadata, &self->r, 0);
+	EXPECT_TRUE(no_child());
+}
+
+/* With CKPT_RESTART_PIDS every task, the zombie too, keeps its pid */
+TEST_F_TIMEOUT(tree, pipeline_pids, 300)
+{
+	struct tree_pids tp;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs CAP_CHECKPOINT_RESTORE");
+	spawn_and_checkpoint(_metadata, &self->r, tree_fn, NULL);
+	tp = read_pids(_metadata);
+	kill_tree(_metadata, &self->r, &tp);
+	self->r.pid = restart_img(self->r.img, self->r.len, CKPT_RESTART_PIDS,
+				  self->r.log, sizeof(self->r.log));
+	ASSERT_EQ(tp.root, self->r.pid) {
+		TH_LOG("restart: %s; log:\n%s",
+		       self->r.pid < 0 ? strerror(-self->r.pid) : "new pid",
+		       self->r.log);
+	}
+	/* The root checks the pids of its children and its zombie */
+	expect_exit(_metadata, &self->r, 0);
+	EXPECT_TRUE(no_child());
+}
+
+/* A child sharing fd table and fs state with its parent */
+#define SHARED_FD	42
+
+static int shared_child(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	child_init();
+	raise(SIGSTOP);
+	fd = open(g_dir_file("shared"), O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || dup2(fd, SHARED_FD) != SHARED_FD)
+		return 1;
+	if (chdir(g_dir))
+		return 2;
+	umask(027);
+	return 0;
+}
+
+static int shared_fn(void *arg)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	char cwd[PATH_MAX];
+	pid_t child;
+	mode_t mask;
+	int st;
+
+	(void)arg;
+	if (chdir("/"))
+		return 10;
+	umask(022);
+	child = clone(shared_child, stack + sizeof(stack),
+		      CLONE_FILES | CLONE_FS | SIGCHLD, NULL);
+	if (child < 0)
+		return fail(11, "clone: %s", strerror(errno));
+	if (wait_stopped(child))
+		return fail(12, "the child did not stop");
+	raise(SIGSTOP);
+	kill(child, SIGCONT);
+	if (waitpid(-1, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		return fail(13, "child status %#x", st);
+	/* What the child did is ours: the table and fs state are one */
+	if (fcntl(SHARED_FD, F_GETFD) < 0)
+		return fail(14, "fd %d: %s", SHARED_FD, strerror(errno));
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, g_dir))
+		return fail(15, "cwd %s, not %s", cwd, g_dir);
+	mask = umask(0);
+	if (mask != 027)
+		return fail(16, "umask %#o", mask);
+	return 0;
+}
+
+TEST_F_TIMEOUT(tree, shared_files_fs, 120)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_clone *c;
+
+	spawn_and_checkpoint(_metadata, &self->r, shared_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	c = ckpt_find(img, CKPT_HDR_CLONE, 1);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(CKPT_CLONE_FILES | CKPT_CLONE_FS, c->flags);
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_FILES));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_FS));
+	EXPECT_EQ(2, ckpt_count(img, CKPT_HDR_MM));
+	kill_and_restart(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* ---- trees that cannot be saved ---- */
+
+static void expect_refused(struct __test_metadata *_metadata, pid_t pid,
+			   int want, const char *line)
+{
+	char log[LOG_SIZE];
+	void *img = NULL;
+	size_t len = 0;
+	int logfd, err;
+	ssize_t n;
+
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ASSERT_LE(0, logfd);
+	err = ckpt_capture(pid, CKPT_SINK_MEMFD, 0, logfd, &img, &len);
+	n = pread(logfd, log, sizeof(log) - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	close(logfd);
+	free(img);
+	EXPECT_EQ(want, err) {
+		TH_LOG("checkpoint: %s, expected %s; log:\n%s", strerror(err),
+		       strerror(want), log);
+	}
+	EXPECT_NE(NULL, strstr(log, line)) {
+		TH_LOG("no \"%s\" in the log:\n%s", line, log);
+	}
+}
+
+static int running_child_fn(void *arg)
+{
+	pid_t child;
+
+	(void)arg;
+	child = fork();
+	if (!child) {
+		child_init();
+		for (;;)
+			pause();
+	}
+	raise(SIGSTOP);
+	return 0;
+}
+
+TEST_F_TIMEOUT(tree, running_child_ebusy, 120)
+{
+	self->r.orig = target_spawn(running_child_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, self->r.orig, EBUSY,
+		       "is neither stopped nor frozen");
+	EXPECT_EQ('T', proc_state(self->r.orig));
+}
+
+/* The checkpointed task shares its fd table with its parent, outside */
+static int outside_child(void *arg)
+{
+	(void)arg;
+	child_init();
+	raise(SIGSTOP);
+	return 0;
+}
+
+static int outside_fn(void *arg)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	char buf[32];
+	pid_t child;
+
+	(void)arg;
+	child = clone(outside_child, stack + sizeof(stack),
+		      CLONE_FILES | SIGCHLD, NULL);
+	if (child < 0 || wait_stopped(child))
+		return 10;
+	snprintf(buf, sizeof(buf), "%d", (int)child);
+	if (write_file("child", buf, strlen(buf)))
+		return 11;
+	raise(SIGSTOP);
+	kill(child, SIGKILL);
+	return 0;
+}
+
+TEST_F_TIMEOUT(tree, files_shared_outside_ebusy, 120)
+{
+	char *buf;
+	pid_t child;
+
+	self->r.orig = target_spawn(outside_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	buf = read_file("child", NULL);
+	ASSERT_NE(NULL, buf);
+	child = atoi(buf);
+	free(buf);
+	expect_refused(_metadata, child, EBUSY,
+		       "shared with 1 task(s) outside the checkpoint");
+	EXPECT_EQ('T', proc_state(child));
+}
+
+/* ---- bad tree records ---- */
+
+FIXTURE(bad_tree) {
+	struct image_copy ic;
+};
+
+FIXTURE_SETUP(bad_tree)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_bad_tree.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+	image_copy_init(_metadata, &self->ic, tree_fn, NULL);
+}
+
+FIXTURE_TEARDOWN(bad_tree)
+{
+	image_copy_free(&self->ic);
+	if (g_dir[0])
+		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_F_TIMEOUT(bad_tree, clone_and_task_records, 600)
+{
+	struct image_copy *ic = &self->ic;
+	const struct ckpt_image *img = &ic->img;
+	struct ckpt_hdr_header *hdr = in_copy(ic, img->hdr);
+	struct ckpt_hdr_clone *c[6];
+	struct ckpt_hdr_task *t[6];
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		c[i] = in_copy(ic, ckpt_find(img, CKPT_HDR_CLONE, i));
+		t[i] = in_copy(ic, ckpt_find(img, CKPT_HDR_TASK, i));
+	}
+	/* The good image restarts (and is killed at once) */
+	expect_restart(_metadata, ic, ic->len, 0, "good image");
+
+	c[1]->flags |= 0x80;
+	expect_einval(_metadata, ic, "unknown clone flag");
+	c[2]->ppid = 4000000;
+	expect_einval(_metadata, ic, "parent not in the image");
+	c[4]->ppid = c[2]->pid;
+	expect_einval(_metadata, ic, "parent not an ancestor");
+	c[2]->ppid = c[5]->pid;
+	expect_einval(_metadata, ic, "parent later in the stream");
+	c[0]->ppid = 1;
+	expect_einval(_metadata, ic, "root with a parent");
+	c[1]->ppid = 0;
+	expect_einval(_metadata, ic, "second root");
+	c[2]->pid = c[1]->pid;
+	t[2]->pid = c[1]->pid;
+	expect_einval(_metadata, ic, "pid twice");
+	t[3]->pid++;
+	expect_einval(_metadata, ic, "task pid not its clone's");
+	t[3]->ppid++;
+	expect_einval(_metadata, ic, "task ppid not its parent's");
+	c[5]->exit_code = 0x17f;
+	expect_einval(_metadata, ic, "bad zombie exit code");
+	c[5]->exit_code = 0x80;
+	expect_einval(_metadata, ic, "core bit without a signal");
+	c[5]->flags = 0;
+	expect_einval(_metadata, ic, "zombie records as a live task");
+	c[5]->flags |= CKPT_CLONE_FILES;
+	expect_einval(_metadata, ic, "zombie with a flag");
+	c[1]->exit_code = 1;
+	expect_einval(_metadata, ic, "exit code of a live task");
+	c[1]->flags = CKPT_CLONE_FILES;
+	expect_einval(_metadata, ic, "shares fd table and has one");
+	c[1]->flags = CKPT_CLONE_FS;
+	expect_einval(_metadata, ic, "shares fs state and has one");
+	t[1]->files_ref = t[0]->files_ref;
+	expect_einval(_metadata, ic, "another task's fd table");
+	t[2]->pgid = 4000000;
+	expect_einval(_metadata, ic, "process group without a leader");
+	t[2]->pgid = t[3]->pid;
+	expect_einval(_metadata, ic, "process group led by a member");
+	t[4]->sid = t[0]->pid;
+	expect_einval(_metadata, ic, "session neither own nor parent's");
+	t[4]->pgid = t[0]->pid;
+	expect_einval(_metadata, ic, "session leader in another group");
+	t[4]->mm_ref = 0;
+	expect_einval(_metadata, ic, "live task without mm");
+	t[5]->mm_ref = t[0]->mm_ref;
+	expect_einval(_metadata, ic, "zombie with an mm");
+	hdr->nr_tasks = 5;
+	expect_einval(_metadata, ic, "fewer tasks announced");
+	hdr->nr_tasks = 7;
+	expect_einval(_metadata, ic, "more tasks announced");
+	hdr->nr_tasks = CKPT_TASKS_MAX + 1;
+	expect_einval(_metadata, ic, "too many tasks");
+}
+
+TEST_HARNESS_MAIN
