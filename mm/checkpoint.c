@@ -726,6 +726,11 @@ int mm_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref)
 	if (!mm)
 		return ckpt_err(ctx, -EINVAL, "pid %d has no mm",
 				task_pid_vnr(t));
+	/* Its thread group's, written already */
+	if (ckpt_obj_find(ctx, mm, CKPT_OBJ_MM, objref)) {
+		ret = ckpt_obj_lookup_add(ctx, mm, CKPT_OBJ_MM, objref);
+		goto put_mm;
+	}
 	cm = kzalloc(sizeof(*cm), GFP_KERNEL);
 	if (!cm) {
 		ret = -ENOMEM;

@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 #include <linux/completion.h>
+#include <linux/errno.h>
 #include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/xarray.h>
@@ -79,6 +80,8 @@ struct ckpt_task_refs {
  * @clone: its CKPT_HDR_CLONE record
  * @held: ids of the objects it holds: its parent's, or its own records'
  * @nr_zombies: how many of @children are zombies, made late
+ * @tgid: thread group of its task record (a pid of the image)
+ * @ppid: parent of its task record (a thread's is its leader's)
  * @pgid: process group of its task record (a pid of the image)
  * @sid: session of its task record
  * @comm: command name of a zombie
@@ -106,6 +109,8 @@ struct ckpt_rtask {
 	struct ckpt_hdr_clone clone;
 	struct ckpt_task_refs held;
 	unsigned int nr_zombies;
+	u32 tgid;
+	u32 ppid;
 	u32 pgid;
 	u32 sid;
 	char comm[16];
@@ -382,6 +387,48 @@ int do_prlimit(struct task_struct *tsk, unsigned int resource,
 	       struct rlimit *new_rlim, struct rlimit *old_rlim);
 int do_setitimer(int which, struct itimerspec64 *value,
 		 struct itimerspec64 *ovalue);
+
+/**
+ * struct ckpt_futex_wait - a futex wait interrupted with a restart block
+ * @uaddr: the futex, a 32-bit word
+ * @left_ns: time left before its timeout
+ * @val: the value it waits for
+ * @bitset: its bitset
+ * @clockid: CLOCK_MONOTONIC or CLOCK_REALTIME, the clock of the timeout
+ * @shared: a shared futex (keyed on the page), not a private one
+ */
+struct ckpt_futex_wait {
+	u64 uaddr;
+	u64 left_ns;
+	u32 val;
+	u32 bitset;
+	u32 clockid;
+	bool shared;
+};
+
+struct restart_block;
+#ifdef CONFIG_FUTEX
+bool futex_ckpt_is_wait(const struct restart_block *rb);
+int futex_ckpt_save(const struct restart_block *rb, struct ckpt_futex_wait *fw);
+void futex_ckpt_restore(struct restart_block *rb,
+			const struct ckpt_futex_wait *fw);
+#else
+static inline bool futex_ckpt_is_wait(const struct restart_block *rb)
+{
+	return false;
+}
+
+static inline int futex_ckpt_save(const struct restart_block *rb,
+				  struct ckpt_futex_wait *fw)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void futex_ckpt_restore(struct restart_block *rb,
+				      const struct ckpt_futex_wait *fw)
+{
+}
+#endif
 
 /* Restart functions of interrupted calls (kernel/time/hrtimer.c, fs/select.c) */
 long hrtimer_nanosleep_restart(struct restart_block *restart);

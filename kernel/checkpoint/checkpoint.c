@@ -80,10 +80,6 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 	bool shared;
 	int ret;
 
-	if (get_nr_threads(t) > 1)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d has %d threads: only single-threaded processes are supported",
-				pid, get_nr_threads(t));
 	ret = arch_ckpt_check_task(ctx, t);
 	if (ret)
 		return ret;
@@ -144,6 +140,53 @@ struct ckpt_tree {
 };
 
 /*
+ * In the tree, the children of a task are the other threads of its
+ * group if it leads one (the restart makes them), then the processes it
+ * forked.  The thread of @p's group after @t, but @p; or NULL.
+ */
+static struct task_struct *ckpt_next_thread(struct task_struct *p,
+					    struct task_struct *t)
+{
+	do
+		t = __next_thread(t);
+	while (t == p);
+	return t;
+}
+
+static struct task_struct *ckpt_first_child(struct task_struct *p)
+{
+	struct task_struct *t;
+
+	if (thread_group_leader(p)) {
+		t = ckpt_next_thread(p, p);
+		if (t)
+			return t;
+		/* The leader may not come first in the list of threads */
+		for_each_thread(p, t)
+			if (t != p)
+				return t;
+	}
+	return list_first_entry_or_null(&p->children, struct task_struct,
+					sibling);
+}
+
+/* The child of @p after @t: threads first, then processes */
+static struct task_struct *ckpt_next_child(struct task_struct *p,
+					   struct task_struct *t)
+{
+	if (same_thread_group(t, p)) {
+		t = ckpt_next_thread(p, t);
+		if (t)
+			return t;
+		return list_first_entry_or_null(&p->children,
+						struct task_struct, sibling);
+	}
+	if (list_is_last(&t->sibling, &p->children))
+		return NULL;
+	return list_next_entry(t, sibling);
+}
+
+/*
  * The next task of a depth-first walk of the tree below @tree->tasks[0]
  * after *@cur: its first child, else the next sibling of *@cur or of
  * its nearest ancestor that has one.  Sets *@cur to the index of the
@@ -152,16 +195,17 @@ struct ckpt_tree {
 static struct task_struct *ckpt_tree_next(struct ckpt_tree *tree,
 					  unsigned int *cur)
 {
-	struct task_struct *t = tree->tasks[*cur].t, *parent;
+	struct task_struct *t = tree->tasks[*cur].t, *parent, *next;
 
-	if (!list_empty(&t->children))
-		return list_first_entry(&t->children, struct task_struct,
-					sibling);
+	next = ckpt_first_child(t);
+	if (next)
+		return next;
 	while (*cur) {
 		*cur = tree->tasks[*cur].parent;
 		parent = tree->tasks[*cur].t;
-		if (!list_is_last(&t->sibling, &parent->children))
-			return list_next_entry(t, sibling);
+		next = ckpt_next_child(parent, t);
+		if (next)
+			return next;
 		t = parent;
 	}
 	return NULL;
@@ -359,6 +403,9 @@ static int ckpt_clone_flags(struct ckpt_ctx *ctx, struct task_struct *t,
 	const char *what = NULL;
 	u32 ref;
 
+	/* A thread shares its group's address space and handlers */
+	if (same_thread_group(t, parent))
+		*flags |= CKPT_CLONE_THREAD;
 	task_lock(t);
 	if (t->files == parent->files)
 		*flags |= CKPT_CLONE_FILES;
@@ -368,7 +415,8 @@ static int ckpt_clone_flags(struct ckpt_ctx *ctx, struct task_struct *t,
 		*flags |= CKPT_CLONE_FS;
 	else if (ckpt_obj_find(ctx, t->fs, CKPT_OBJ_FS, &ref))
 		what = "fs state";
-	if (ckpt_obj_find(ctx, t->mm, CKPT_OBJ_MM, &ref))
+	if (!(*flags & CKPT_CLONE_THREAD) &&
+	    ckpt_obj_find(ctx, t->mm, CKPT_OBJ_MM, &ref))
 		what = "address space";
 	task_unlock(t);
 	if (what)
@@ -442,7 +490,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t,
 	ret = ckpt_sched_checkpoint(ctx, t);
 	if (ret)
 		return ret;
-	ret = ckpt_sigpending_checkpoint(ctx, t);
+	ret = ckpt_sigpending_checkpoint(ctx, t, thread_group_leader(t));
 	if (ret)
 		return ret;
 	return arch_cpu_checkpoint(ctx, t);
@@ -481,6 +529,15 @@ static int ckpt_fs_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
 	return ckpt_check_users(ctx, "fs state", objref, count, users);
 }
 
+static int ckpt_sighand_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+			      unsigned int users)
+{
+	struct sighand_struct *sighand = ptr;
+
+	return ckpt_check_users(ctx, "signal handlers", objref,
+				refcount_read(&sighand->count) - 1, users);
+}
+
 static int ckpt_mm_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
 			 unsigned int users)
 {
@@ -511,6 +568,9 @@ static int ckpt_write_tree(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 	if (!ret)
 		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_MM, ckpt_mm_users);
 	if (!ret)
+		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_SIGHAND,
+					ckpt_sighand_users);
+	if (!ret)
 		ret = file_checkpoint_finish(ctx);
 	return ret;
 }
@@ -530,10 +590,11 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	unsigned int i;
 	int ret;
 
+	/* A thread stands for its process */
 	rcu_read_lock();
 	t = find_task_by_vpid(pid);
 	if (t)
-		get_task_struct(t);
+		t = get_task_struct(t->group_leader);
 	rcu_read_unlock();
 	if (!t)
 		return ckpt_err(ctx, -ESRCH, "no process %d", pid);

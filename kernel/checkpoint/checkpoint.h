@@ -38,7 +38,8 @@ int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 			   u32 *objref);
 int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h);
 int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref);
-int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			       bool shared);
 int ckpt_sigpending_restore(struct ckpt_ctx *ctx);
 
 /* sched.c */

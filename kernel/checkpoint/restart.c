@@ -106,7 +106,8 @@ static int ckpt_check_pgrps(struct ckpt_ctx *ctx)
 	struct ckpt_rtask *root = ckpt_root(ctx), *rt, *leader;
 
 	list_for_each_entry(rt, &ctx->rtasks, list) {
-		if (rt->pgid == rt->clone.pid || rt == root)
+		if (rt->pgid == rt->clone.pid || rt == root ||
+		    rt->clone.flags & CKPT_CLONE_THREAD)
 			continue;
 		leader = ckpt_rtask_of(ctx, rt->pgid);
 		if (leader) {
@@ -188,7 +189,9 @@ static struct ckpt_rtask *ckpt_rtask_new(struct ckpt_ctx *ctx,
 		return ERR_PTR(ckpt_err(ctx, -EINVAL, "clone: bad pid %u",
 					h->pid));
 	if (h->flags & ~CKPT_CLONE_FLAGS ||
-	    (zombie && h->flags != CKPT_CLONE_ZOMBIE))
+	    (zombie && h->flags != CKPT_CLONE_ZOMBIE) ||
+	    (h->flags & CKPT_CLONE_THREAD &&
+	     (!parent || parent->clone.flags & CKPT_CLONE_THREAD)))
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"clone %u: bad flags %#x", h->pid,
 					h->flags));
@@ -228,6 +231,13 @@ static struct ckpt_rtask *ckpt_rtask_new(struct ckpt_ctx *ctx,
 			rt->held.files = parent->held.files;
 		if (h->flags & CKPT_CLONE_FS)
 			rt->held.fs = parent->held.fs;
+		/* A thread holds its group's; its leader restores them */
+		if (h->flags & CKPT_CLONE_THREAD) {
+			rt->held.mm = parent->held.mm;
+			rt->held.sighand = parent->held.sighand;
+			rt->held.signal = parent->held.signal;
+			rt->dumpable = parent->dumpable;
+		}
 		list_add_tail(&rt->sibling, &parent->children);
 		if (zombie)
 			parent->nr_zombies++;
@@ -501,7 +511,8 @@ static int ckpt_join_image_pgrp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	struct ckpt_rtask *leader;
 	pid_t pgid;
 
-	if (rt->pgid == rt->clone.pid || !rt->parent)
+	if (rt->pgid == rt->clone.pid || !rt->parent ||
+	    rt->clone.flags & CKPT_CLONE_THREAD)
 		return 0;
 	leader = ckpt_rtask_of(ctx, rt->pgid);
 	if (leader && !leader->vpid)
@@ -581,8 +592,12 @@ static void ckpt_reap(struct ckpt_rtask *rt)
 {
 	struct task_struct *t = rt->task;
 
-	/* Not killable: it dies anyway, and must not be left behind */
-	wait_event(task_pid(t)->wait_pidfd, READ_ONCE(t->exit_state));
+	/*
+	 * Not killable: it dies anyway, and must not be left behind.  A
+	 * leader waits for its threads: only then can it be reaped.
+	 */
+	wait_event(task_pid(t)->wait_pidfd,
+		   READ_ONCE(t->exit_state) && thread_group_empty(t));
 	kernel_wait4(rt->vpid, NULL, __WALL | WNOHANG, NULL);
 }
 
@@ -630,14 +645,19 @@ static int ckpt_restart_finish(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	if (WARN_ON_ONCE(!rt->cred))
 		return -EINVAL;
 	commit_creds(get_new_cred(rt->cred));
-	/* Taking credentials other than the restarter's reset these two */
+	/*
+	 * Taking credentials other than the restarter's reset these two
+	 * (the mm's mode: each thread sets it again after its own)
+	 */
 	current->pdeath_signal = rt->pdeath_signal;
 	set_dumpable(current->mm, rt->dumpable);
 	if (rt->no_new_privs)
 		task_set_no_new_privs(current);
-	write_lock_irq(&tasklist_lock);
-	current->exit_signal = rt->exit_signal;
-	write_unlock_irq(&tasklist_lock);
+	if (!(rt->clone.flags & CKPT_CLONE_THREAD)) {
+		write_lock_irq(&tasklist_lock);
+		current->exit_signal = rt->exit_signal;
+		write_unlock_irq(&tasklist_lock);
+	}
 	ret = arch_restart_finish(ctx);
 	/* Last: only its next system calls are filtered */
 	if (!ret && rt->seccomp_strict) {
@@ -695,8 +715,9 @@ static int ckpt_restart_task(void *arg)
 		rt->err = ckpt_task_step(ctx, rt, step);
 		complete(&rt->done);
 	}
+	/* Its threads, gone before it, reaped themselves */
 	list_for_each_entry(child, &rt->children, sibling)
-		if (child->task)
+		if (child->task && !(child->clone.flags & CKPT_CLONE_THREAD))
 			ckpt_reap(child);
 	complete(&rt->done);
 	do_exit(SIGKILL);
@@ -738,6 +759,8 @@ static int ckpt_read_subtree(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 			continue;
 		}
 		flags = 0;
+		if (child->clone.flags & CKPT_CLONE_THREAD)
+			flags |= CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
 		if (child->clone.flags & CKPT_CLONE_FILES)
 			flags |= CLONE_FILES;
 		if (child->clone.flags & CKPT_CLONE_FS)

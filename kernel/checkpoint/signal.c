@@ -329,16 +329,18 @@ static unsigned int ckpt_sigpending_max(struct sigpending *pending)
  * ckpt_sigpending_checkpoint() - write the pending signals of a task
  * @ctx: checkpoint context
  * @t: the task, stopped
+ * @shared: write its thread group's too (for the group leader)
  *
  * The signals pending for the task alone, then those of its thread
- * group, each signal in increasing number, several of a real-time
+ * group if @shared, each signal in increasing number, several of a real-time
  * signal in the order they would be delivered.  They are copied, not
  * dequeued.
  *
  * Return: 0; -EBUSY (with a log line) if the task is being killed or the
  * queues changed meanwhile; -ENOMEM; or the error of a write.
  */
-int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
+int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			       bool shared)
 {
 	struct ckpt_sigpending_walk w = {};
 	unsigned long irqflags;
@@ -351,8 +353,9 @@ int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!lock_task_sighand(t, &irqflags))
 		return ckpt_err(ctx, -EBUSY, "pid %d is exiting",
 				task_pid_vnr(t));
-	size = ckpt_sigpending_max(&t->pending) +
-	       ckpt_sigpending_max(&t->signal->shared_pending);
+	size = ckpt_sigpending_max(&t->pending);
+	if (shared)
+		size += ckpt_sigpending_max(&t->signal->shared_pending);
 	unlock_task_sighand(t, &irqflags);
 
 	w.recs = kvcalloc(size, sizeof(*w.recs), GFP_KERNEL);
@@ -365,7 +368,7 @@ int ckpt_sigpending_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
 		goto free;
 	}
 	ret = ckpt_sigpending_queue(&w, CKPT_SIGQUEUE_TASK, &t->pending);
-	if (!ret)
+	if (!ret && shared)
 		ret = ckpt_sigpending_queue(&w, CKPT_SIGQUEUE_SHARED,
 					    &t->signal->shared_pending);
 	unlock_task_sighand(t, &irqflags);
@@ -422,6 +425,11 @@ static int ckpt_sigpending_check(struct ckpt_ctx *ctx,
 		return ret;
 	if (h->queue != CKPT_SIGQUEUE_TASK && h->queue != CKPT_SIGQUEUE_SHARED)
 		return ckpt_bad(ctx, "SIGPENDING", "queue", "%u", h->queue);
+	/* The group's queue comes with its leader */
+	if (h->queue == CKPT_SIGQUEUE_SHARED &&
+	    ctx->rtask->clone.flags & CKPT_CLONE_THREAD)
+		return ckpt_bad(ctx, "SIGPENDING", "queue", "%u of a thread",
+				h->queue);
 	if (!h->signo || h->signo > CKPT_NSIG || sig_kernel_only(h->signo))
 		return ckpt_bad(ctx, "SIGPENDING", "signo", "%u", h->signo);
 	/* In order; a standard signal pends at most once per queue */

@@ -61,7 +61,8 @@ int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	rcu_read_unlock();
 	h.pgid = task_pgrp_vnr(t);
 	h.sid = task_session_vnr(t);
-	h.exit_signal = t->exit_signal;
+	/* A thread has none (-1): the group's is its leader's */
+	h.exit_signal = thread_group_leader(t) ? t->exit_signal : 0;
 	h.personality = t->personality;
 	h.flags = state;
 	if (task_no_new_privs(t))
@@ -174,6 +175,24 @@ static int ckpt_check_task_refs(struct ckpt_ctx *ctx,
 	return ret;
 }
 
+/* A thread: of its leader's group, parent, session and process group */
+static int ckpt_check_thread(struct ckpt_ctx *ctx,
+			     const struct ckpt_hdr_task *h)
+{
+	struct ckpt_rtask *rt = ctx->rtask, *leader = rt->parent;
+
+	if (h->tgid != leader->clone.pid || h->ppid != leader->ppid ||
+	    h->pgid != leader->pgid || h->sid != leader->sid || h->exit_signal)
+		return ckpt_err(ctx, -EINVAL,
+				"task %u: a thread, but not of task %u's group",
+				h->pid, leader->clone.pid);
+	rt->tgid = h->tgid;
+	rt->ppid = h->ppid;
+	rt->pgid = h->pgid;
+	rt->sid = h->sid;
+	return 0;
+}
+
 /*
  * Its place in the tree: the pid of its CLONE record, its parent's
  * pid, a session of its own or its parent's, and if it leads its
@@ -187,9 +206,15 @@ static int ckpt_check_task_tree(struct ckpt_ctx *ctx,
 	if (h->pid != rt->clone.pid)
 		return ckpt_err(ctx, -EINVAL, "task: pid %u, its clone record %u",
 				h->pid, rt->clone.pid);
-	if (rt->parent && h->ppid != rt->parent->clone.pid)
+	if (rt->clone.flags & CKPT_CLONE_THREAD)
+		return ckpt_check_thread(ctx, h);
+	if (h->tgid != h->pid)
+		return ckpt_err(ctx, -EINVAL, "task %u: tgid %u, not its pid",
+				h->pid, h->tgid);
+	/* Of a process forked by a thread, its group's leader */
+	if (rt->parent && h->ppid != rt->parent->tgid)
 		return ckpt_err(ctx, -EINVAL, "task %u: ppid %u, not %u",
-				h->pid, h->ppid, rt->parent->clone.pid);
+				h->pid, h->ppid, rt->parent->tgid);
 	if (h->sid == h->pid && h->pgid != h->pid)
 		return ckpt_err(ctx, -EINVAL,
 				"task %u: leads its session, not its process group",
@@ -198,6 +223,8 @@ static int ckpt_check_task_tree(struct ckpt_ctx *ctx,
 		return ckpt_err(ctx, -EINVAL,
 				"task %u: session %u is neither its own nor its parent's",
 				h->pid, h->sid);
+	rt->tgid = h->tgid;
+	rt->ppid = h->ppid;
 	rt->pgid = h->pgid;
 	rt->sid = h->sid;
 	return 0;
@@ -283,9 +310,11 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 	/* Set last: the children forked before it may not have it */
 	rt->no_new_privs = h->flags & CKPT_TASK_NO_NEW_PRIVS;
 
-	ret = ckpt_task_lead(ctx, h);
-	if (ret)
-		return ret;
+	if (!(rt->clone.flags & CKPT_CLONE_THREAD)) {
+		ret = ckpt_task_lead(ctx, h);
+		if (ret)
+			return ret;
+	}
 	set_task_comm(current, h->comm);
 	current->personality = h->personality;
 	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
@@ -309,6 +338,9 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 
 	siginitset(&blocked, h->blocked);
 	set_current_blocked(&blocked);
+	/* Its leader took the group's */
+	if (rt->clone.flags & CKPT_CLONE_THREAD)
+		return 0;
 	return ckpt_signal_take(ctx, h->signal_ref);
 }
 
@@ -342,10 +374,6 @@ int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 		ret = ckpt_check_task_tree(ctx, h);
 	if (ret)
 		return ret;
-	if (h->tgid != h->pid)
-		return ckpt_err(ctx, -EINVAL,
-				"task %u: tgid %u, only thread group leaders are supported",
-				h->pid, h->tgid);
 	if (h->exit_signal > CKPT_NSIG || h->pdeath_signal > CKPT_NSIG)
 		return ckpt_err(ctx, -EINVAL, "task %u: bad exit or death signal",
 				h->pid);
@@ -411,19 +439,22 @@ int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	unsigned long irqflags;
 	int i, ret;
 
+	/* Its thread group's, written already; its users counted */
+	rcu_read_lock();
+	sighand = rcu_dereference(t->sighand);
+	if (sighand && ckpt_obj_find(ctx, sighand, CKPT_OBJ_SIGHAND, objref)) {
+		rcu_read_unlock();
+		return ckpt_obj_lookup_add(ctx, sighand, CKPT_OBJ_SIGHAND,
+					   objref);
+	}
+	rcu_read_unlock();
+
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
 	sighand = lock_task_sighand(t, &irqflags);
 	if (!sighand) {
 		ret = ckpt_err(ctx, -EBUSY, "pid %d is exiting",
-			       task_pid_vnr(t));
-		goto free;
-	}
-	if (refcount_read(&sighand->count) > 1) {
-		unlock_task_sighand(t, &irqflags);
-		ret = ckpt_err(ctx, -EBUSY,
-			       "pid %d shares its signal handlers with a task outside the checkpoint",
 			       task_pid_vnr(t));
 		goto free;
 	}

@@ -2,8 +2,8 @@
 /*
  * ckpt_bench - time checkpoint() and restart() against a plain write()
  *
- *	ckpt_bench [-s MIB[,MIB...]] [-t N[,N...]] [-r RUNS] [-d DIR]
- *		   [-c CSVFILE]
+ *	ckpt_bench [-s MIB[,MIB...]] [-t N[,N...]] [-T N[,N...]] [-r RUNS]
+ *		   [-d DIR] [-c CSVFILE]
  *
  * For each size (default 1, 64 and 256 MiB), forks a child that
  * touches that much private anonymous memory and stops itself.  Then,
@@ -21,7 +21,10 @@
  * Then for each tree size N (default 1, 10 and 100), a tree of N
  * processes, a root and N - 1 children, all stopped, is checkpointed,
  * verified and restarted the same way (the restarted children die with
- * their root).  Their rows have size 0 and the number of tasks.
+ * their root), and for each thread count N (default 64) a process of N
+ * threads.  Their rows have size 0 and the number of tasks, "proc" for
+ * trees and "thr" for threads (a tasks column of the CSV, negative for
+ * threads).
  *
  * MB/s is 10^6 bytes per second of checkpoint.  It is a benchmark, not
  * a test: nothing is compared against a limit.
@@ -29,7 +32,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +52,7 @@
 
 #define DEFAULT_SIZES	"1,64,256"
 #define DEFAULT_TREES	"1,10,100"
+#define DEFAULT_THREADS	"64"
 #define MAX_TASKS	4096
 #define DEFAULT_RUNS	3
 #define MAX_SIZES	16
@@ -71,6 +77,7 @@ struct sample {
 struct result {
 	unsigned long mib;
 	unsigned long tasks;
+	bool threads;
 	unsigned long long image_bytes;
 	double ckpt_ms, write_ms, restart_ms, verify_ms;
 	int restart_err, verify_err;
@@ -84,9 +91,10 @@ static pid_t child_pid;
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: %s [-s MIB[,MIB...]] [-t N[,N...]] [-r RUNS] [-d DIR] [-c CSVFILE]\n"
+		"usage: %s [-s MIB[,MIB...]] [-t N[,N...]] [-T N[,N...]] [-r RUNS] [-d DIR] [-c CSVFILE]\n"
 		"  -s MIB,...  sizes of touched memory, in MiB (default %s)\n"
 		"  -t N,...    sizes of process trees, in processes (default " DEFAULT_TREES ")\n"
+		"  -T N,...    threads of a process (default " DEFAULT_THREADS ")\n"
 		"  -r RUNS     measurements per size; the median is shown (default %d)\n"
 		"  -d DIR      where the image and the write() file go, a tmpfs (default /tmp)\n"
 		"  -c CSVFILE  also write the results as CSV ('-': stdout)\n",
@@ -210,6 +218,50 @@ static pid_t start_tree(unsigned long n)
 		die_errno("waitpid");
 	if (!WIFSTOPPED(status))
 		die("the tree of %lu processes did not stop (status %#x)", n,
+		    status);
+	return pid;
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A child of @n threads, stopped.  Returns once it is stopped. */
+static pid_t start_threads(unsigned long n)
+{
+	unsigned long i;
+	pthread_t th;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		status = open("/dev/null", O_RDWR);
+		if (status < 0 || dup2(status, 0) < 0 || dup2(status, 1) < 0 ||
+		    dup2(status, 2) < 0)
+			_exit(126);
+		close_range(3, ~0U, 0);
+		for (i = 1; i < n; i++)
+			if (pthread_create(&th, NULL, idle_thread, NULL))
+				_exit(125);
+		raise(SIGSTOP);
+		for (;;)
+			pause();
+	}
+	if (waitpid(pid, &status, WUNTRACED) != pid)
+		die_errno("waitpid");
+	if (!WIFSTOPPED(status))
+		die("the process of %lu threads did not stop (status %#x)", n,
 		    status);
 	return pid;
 }
@@ -348,9 +400,12 @@ static const char *fmt(char *buf, size_t size, const char *f, double v)
 	return buf;
 }
 
-/* A process of @mib MiB, or (@mib 0) a tree of @tasks processes */
-static void measure(unsigned long mib, unsigned long tasks, int runs,
-		    struct result *r)
+/*
+ * A process of @mib MiB, or (@mib 0) a tree of @tasks processes, or of
+ * @tasks threads
+ */
+static void measure(unsigned long mib, unsigned long tasks, bool threads,
+		    int runs, struct result *r)
 {
 	static struct sample s;
 	char v[32], rs[32];
@@ -359,7 +414,11 @@ static void measure(unsigned long mib, unsigned long tasks, int runs,
 	memset(r, 0, sizeof(*r));
 	r->mib = mib;
 	r->tasks = tasks;
-	child_pid = mib ? start_child((size_t)mib << 20) : start_tree(tasks);
+	r->threads = threads;
+	if (mib)
+		child_pid = start_child((size_t)mib << 20);
+	else
+		child_pid = threads ? start_threads(tasks) : start_tree(tasks);
 	for (i = 0; i < runs; i++) {
 		s.ckpt_ms[i] = time_checkpoint(child_pid, &r->image_bytes);
 		s.verify_ms[i] = time_restart(CKPT_RESTART_VERIFY, &err);
@@ -403,6 +462,11 @@ static double mb_per_s(unsigned long long bytes, double ms)
 	return ms <= 0 ? -1 : bytes / 1e6 / (ms / 1e3);
 }
 
+static const char *unit(const struct result *r)
+{
+	return r->mib ? "MiB" : r->threads ? "thr" : "proc";
+}
+
 static void print_table(const struct result *res, int n, int runs)
 {
 	char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
@@ -419,8 +483,7 @@ static void print_table(const struct result *res, int n, int runs)
 	       "restart ms", "restart/write", "verify ms");
 	for (r = res; r < res + n; r++)
 		printf("%4lu %-4s %13llu %10s %8s %10s %10s %11s %13s %10s\n",
-		       r->mib ?: r->tasks, r->mib ? "MiB" : "proc",
-		       r->image_bytes,
+		       r->mib ?: r->tasks, unit(r), r->image_bytes,
 		       fmt(a, sizeof(a), "%.3f", r->ckpt_ms),
 		       fmt(b, sizeof(b), "%.1f",
 			   mb_per_s(r->image_bytes, r->ckpt_ms)),
@@ -433,11 +496,11 @@ static void print_table(const struct result *res, int n, int runs)
 	for (r = res; r < res + n; r++) {
 		if (r->restart_err)
 			printf("%lu %s: restart n/a: restart() failed: %s\n",
-			       r->mib ?: r->tasks, r->mib ? "MiB" : "proc",
+			       r->mib ?: r->tasks, unit(r),
 			       strerror(r->restart_err));
 		if (r->verify_err)
 			printf("%lu %s: verify n/a: restart(CKPT_RESTART_VERIFY) failed: %s\n",
-			       r->mib ?: r->tasks, r->mib ? "MiB" : "proc",
+			       r->mib ?: r->tasks, unit(r),
 			       strerror(r->verify_err));
 	}
 }
@@ -456,7 +519,7 @@ static void write_csv(const char *path, const struct result *res, int n,
 	}
 	fputs(CSV_HEADER "\n", out);
 	for (r = res; r < res + n; r++)
-		fprintf(out, "%lu,%llu,%s,%s,%s,%s,%s,%s,%s,%d,%lu\n",
+		fprintf(out, "%lu,%llu,%s,%s,%s,%s,%s,%s,%s,%d,%ld\n",
 			r->mib, r->image_bytes,
 			fmt(a, sizeof(a), "%.3f", r->ckpt_ms),
 			fmt(b, sizeof(b), "%.1f",
@@ -468,7 +531,7 @@ static void write_csv(const char *path, const struct result *res, int n,
 			fmt(f, sizeof(f), "%.3f",
 			    ratio(r->restart_ms, r->write_ms)),
 			fmt(g, sizeof(g), "%.3f", r->verify_ms), runs,
-			r->tasks);
+			r->threads ? -(long)r->tasks : (long)r->tasks);
 	if (fflush(out) || ferror(out) || (out != stdout && fclose(out)))
 		die_errno("cannot write %s", path);
 }
@@ -498,24 +561,29 @@ static int parse_list(const char *arg, unsigned long *sizes,
 
 int main(int argc, char **argv)
 {
-	static struct result res[2 * MAX_SIZES];
-	unsigned long sizes[MAX_SIZES], trees[MAX_SIZES];
+	static struct result res[3 * MAX_SIZES];
+	unsigned long sizes[MAX_SIZES], trees[MAX_SIZES], threads[MAX_SIZES];
 	const char *csv = NULL;
 	struct sigaction sa;
 	struct statfs sf;
-	int opt, nr, nr_trees, runs = DEFAULT_RUNS, i;
+	int opt, nr, nr_trees, nr_threads, runs = DEFAULT_RUNS, i, n;
 	char *end;
 
 	progname = "ckpt_bench";
 	nr = parse_list(DEFAULT_SIZES, sizes, MAX_MIB, "size");
 	nr_trees = parse_list(DEFAULT_TREES, trees, MAX_TASKS, "tree");
-	while ((opt = getopt(argc, argv, "s:t:r:d:c:h")) != -1) {
+	nr_threads = parse_list(DEFAULT_THREADS, threads, MAX_TASKS, "thread");
+	while ((opt = getopt(argc, argv, "s:t:T:r:d:c:h")) != -1) {
 		switch (opt) {
 		case 's':
 			nr = parse_list(optarg, sizes, MAX_MIB, "size");
 			break;
 		case 't':
 			nr_trees = parse_list(optarg, trees, MAX_TASKS, "tree");
+			break;
+		case 'T':
+			nr_threads = parse_list(optarg, threads, MAX_TASKS,
+						"thread");
 			break;
 		case 'r':
 			errno = 0;
@@ -554,14 +622,17 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	n = 0;
 	for (i = 0; i < nr; i++)
-		measure(sizes[i], 1, runs, &res[i]);
+		measure(sizes[i], 1, false, runs, &res[n++]);
 	for (i = 0; i < nr_trees; i++)
-		measure(0, trees[i], runs, &res[nr + i]);
+		measure(0, trees[i], false, runs, &res[n++]);
+	for (i = 0; i < nr_threads; i++)
+		measure(0, threads[i], true, runs, &res[n++]);
 	cleanup();
 
-	print_table(res, nr + nr_trees, runs);
+	print_table(res, n, runs);
 	if (csv)
-		write_csv(csv, res, nr + nr_trees, runs);
+		write_csv(csv, res, n, runs);
 	return 0;
 }

@@ -337,7 +337,7 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 
 static void print_clone(struct info *in, const struct ckpt_hdr *h)
 {
-	static const char *const fl[] = { "FILES", "FS", "ZOMBIE" };
+	static const char *const fl[] = { "FILES", "FS", "ZOMBIE", "THREAD" };
 	const struct ckpt_hdr_clone *r = (const void *)h;
 	char buf[64];
 
@@ -450,13 +450,15 @@ static void print_cpu(struct info *in, const struct ckpt_hdr *h)
 	out(in, "cs %#llx  ss %#llx  ds %#llx  es %#llx  fs %#llx  gs %#llx",
 	    r->cs, r->ss, r->ds, r->es, r->fs, r->gs);
 	out(in, "fs_base 0x%016llx  gs_base 0x%016llx", r->fs_base, r->gs_base);
-	out(in, "restart %u%s  clockid %u  expires %llu ns  addr %#llx  abs %u",
+	out(in, "restart %u%s  clockid %u  expires %llu ns  addr %#llx  arg %u  bitset %#x",
 	    r->restart,
 	    r->restart == CKPT_RESTART_NONE ? " (none)" :
-	    r->restart == CKPT_RESTART_NANOSLEEP ? " (nanosleep)" : "",
+	    r->restart == CKPT_RESTART_NANOSLEEP ? " (nanosleep)" :
+	    r->restart == CKPT_RESTART_POLL ? " (poll)" :
+	    r->restart == CKPT_RESTART_FUTEX ? " (futex wait)" :
+	    r->restart == CKPT_RESTART_FUTEX_SHARED ? " (shared futex wait)" : "",
 	    r->restart_clockid, r->restart_expires, r->restart_addr,
-	    r->restart_arg);
-	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	    r->restart_arg, r->restart_bitset);
 }
 
 static void print_xstate(struct info *in, const struct ckpt_hdr *h)

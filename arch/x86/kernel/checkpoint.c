@@ -172,6 +172,22 @@ static int ckpt_restart_block(struct ckpt_ctx *ctx, struct task_struct *t,
 		h->restart_arg = rb->poll.nfds;
 		return 0;
 	}
+	if (futex_ckpt_is_wait(rb)) {
+		struct ckpt_futex_wait fw;
+
+		if (futex_ckpt_save(rb, &fw))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"pid %d: a wait on a futex other than 32 bits not supported",
+					task_pid_vnr(t));
+		h->restart = fw.shared ? CKPT_RESTART_FUTEX_SHARED :
+					 CKPT_RESTART_FUTEX;
+		h->restart_clockid = fw.clockid;
+		h->restart_expires = fw.left_ns;
+		h->restart_addr = fw.uaddr;
+		h->restart_arg = fw.val;
+		h->restart_bitset = fw.bitset;
+		return 0;
+	}
 	return ckpt_err(ctx, -EOPNOTSUPP,
 			"pid %d: system call %lld cannot be resumed yet",
 			task_pid_vnr(t), (s64)h->orig_ax);
@@ -310,10 +326,11 @@ static int ckpt_check_cpu(struct ckpt_ctx *ctx, const struct ckpt_hdr_cpu *h)
 	int ret;
 
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
-	if (!ret)
-		ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "cpu");
 	if (ret)
 		return ret;
+	if (h->restart != CKPT_RESTART_FUTEX &&
+	    h->restart != CKPT_RESTART_FUTEX_SHARED && h->restart_bitset)
+		return ckpt_err(ctx, -EINVAL, "cpu: stray restart bitset");
 	if (h->cs != __USER_CS || h->ss != __USER_DS)
 		return ckpt_err(ctx, -EINVAL, "cpu: cs %#llx ss %#llx not 64-bit user",
 				h->cs, h->ss);
@@ -355,6 +372,16 @@ static int ckpt_check_cpu(struct ckpt_ctx *ctx, const struct ckpt_hdr_cpu *h)
 		    h->restart_arg > CKPT_FD_MAX ||
 		    h->restart_addr >= TASK_SIZE_MAX)
 			return ckpt_err(ctx, -EINVAL, "cpu: bad interrupted poll");
+		return 0;
+	case CKPT_RESTART_FUTEX:
+	case CKPT_RESTART_FUTEX_SHARED:
+		if ((s64)h->ax != -ERESTART_RESTARTBLOCK || !h->restart_bitset ||
+		    h->restart_expires > KTIME_MAX ||
+		    !IS_ALIGNED(h->restart_addr, sizeof(u32)) ||
+		    h->restart_addr >= TASK_SIZE_MAX ||
+		    (h->restart_clockid != CLOCK_REALTIME &&
+		     h->restart_clockid != CLOCK_MONOTONIC))
+			return ckpt_err(ctx, -EINVAL, "cpu: bad interrupted futex wait");
 		return 0;
 	}
 	return ckpt_err(ctx, -EINVAL, "cpu: unknown restart kind %u",
@@ -450,6 +477,20 @@ static int ckpt_apply_cpu(struct ckpt_ctx *ctx, const struct ckpt_hdr_cpu *h)
 		}
 		set_restart_fn(rb, do_restart_poll);
 		break;
+	case CKPT_RESTART_FUTEX:
+	case CKPT_RESTART_FUTEX_SHARED: {
+		struct ckpt_futex_wait fw = {
+			.uaddr = h->restart_addr,
+			.left_ns = h->restart_expires,
+			.val = h->restart_arg,
+			.bitset = h->restart_bitset,
+			.clockid = h->restart_clockid,
+			.shared = h->restart == CKPT_RESTART_FUTEX_SHARED,
+		};
+
+		futex_ckpt_restore(rb, &fw);
+		break;
+	}
 	default:
 		rb->fn = do_no_restart_syscall;
 	}

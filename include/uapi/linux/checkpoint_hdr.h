@@ -202,23 +202,27 @@ struct ckpt_hdr_tail {
 #define CKPT_CLONE_FILES	(1U << 0)	/* shares its parent's fd table */
 #define CKPT_CLONE_FS		(1U << 1)	/* shares its parent's root, cwd, umask */
 #define CKPT_CLONE_ZOMBIE	(1U << 2)	/* exited, not yet reaped */
-#define CKPT_CLONE_FLAGS	0x7U
+#define CKPT_CLONE_THREAD	(1U << 3)	/* a thread of its parent's group */
+#define CKPT_CLONE_FLAGS	0xfU
 
 /**
  * struct ckpt_hdr_clone - a task of the tree begins
  *
  * Each task of the image starts with one, in depth-first order: a task
  * comes after its parent and before its parent's later children, the
- * root first.  Then come the objects the task is the first to refer
- * to, its CKPT_HDR_TASK record and the records that follow it.  A
+ * root first.  The children of a thread group leader are the other
+ * threads of its group (%CKPT_CLONE_THREAD), then the processes it
+ * forked; those of another thread, the processes it forked.  Then
+ * come the objects the task is the first to refer to, its
+ * CKPT_HDR_TASK record and the records that follow it.  A
  * zombie (%CKPT_CLONE_ZOMBIE) has no objects but its credentials, and
  * no record after its CKPT_HDR_TASK, whose references other than
  * @cred_ref are zero.
  *
  * @h: record header
  * @pid: pid of the task, as in its CKPT_HDR_TASK record
- * @ppid: pid of its parent, a task before it; 0 for the root, whose
- *	parent is outside the image
+ * @ppid: pid of its parent, a task before it (a thread's is its group
+ *	leader); 0 for the root, whose parent is outside the image
  * @flags: CKPT_CLONE_* flags; the fd table and fs state of a task are
  *	either its parent's or objects it is the first to refer to
  * @exit_code: wait status of a zombie (as wait(2) reports it), else 0
@@ -437,10 +441,11 @@ struct ckpt_hdr_cred {
  * @restart_expires: time left before the interrupted call's timeout, in
  *	ns; ~0 for none (poll(2) without a timeout)
  * @restart_addr: user pointer of the interrupted call: where
- *	nanosleep(2) writes the time left (0 if nowhere), or the fds of
- *	poll(2)
- * @restart_arg: 0 for nanosleep(2); the number of fds of poll(2)
- * @__pad: zero
+ *	nanosleep(2) writes the time left (0 if nowhere), the fds of
+ *	poll(2), or the futex (a 32-bit word) of a futex wait
+ * @restart_arg: 0 for nanosleep(2); the number of fds of poll(2); the
+ *	value a futex wait expects
+ * @restart_bitset: the bitset of a futex wait (~0 for FUTEX_WAIT), else 0
  */
 struct ckpt_hdr_cpu {
 	struct ckpt_hdr h;
@@ -476,13 +481,15 @@ struct ckpt_hdr_cpu {
 	__u64 restart_expires;
 	__u64 restart_addr;
 	__u32 restart_arg;
-	__u32 __pad;
+	__u32 restart_bitset;
 };
 
 /* ckpt_hdr_cpu.restart: the restart_block of an interrupted call */
 #define CKPT_RESTART_NONE	0	/* do_no_restart_syscall() */
 #define CKPT_RESTART_NANOSLEEP	1	/* nanosleep/clock_nanosleep */
 #define CKPT_RESTART_POLL	2	/* poll/ppoll */
+#define CKPT_RESTART_FUTEX	3	/* futex wait with a timeout, private */
+#define CKPT_RESTART_FUTEX_SHARED 4	/* the same, on a shared futex */
 
 /**
  * struct ckpt_hdr_xstate - XSAVE area of a task

@@ -529,25 +529,6 @@ TEST(cgroup_frozen)
 
 /* Targets holding state checkpoint() does not support yet */
 
-static void *blocker(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
-static int threads_fn(void *arg)
-{
-	pthread_t th;
-
-	(void)arg;
-	if (pthread_create(&th, NULL, blocker, NULL))
-		return 1;
-	raise(SIGSTOP);
-	return 0;
-}
-
 static int socket_fn(void *arg)
 {
 	int s[2];
@@ -640,10 +621,6 @@ FIXTURE(unsupported) {
 FIXTURE_VARIANT(unsupported) {
 	target_fn fn;
 	bool names_fd;	/* the log names ODD_FD */
-};
-
-FIXTURE_VARIANT_ADD(unsupported, threads) {
-	.fn = threads_fn,
 };
 
 FIXTURE_VARIANT_ADD(unsupported, socket) {

@@ -3493,8 +3493,8 @@ TEST_F_TIMEOUT(bad, nonzero_padding, 120)
 
 	sc->__pad = 1;
 	expect_einval(_metadata, ic, "SCHED __pad");
-	c->__pad = 0x100;
-	expect_einval(_metadata, ic, "CPU __pad");
+	c->restart_bitset = 0x100;
+	expect_einval(_metadata, ic, "CPU restart_bitset of no futex wait");
 	p->__pad = 1;
 	expect_einval(_metadata, ic, "PAGES __pad");
 	x->__pad = 1;

@@ -5,21 +5,26 @@
  * a grandchild leading its own session and a zombie, checkpointed with
  * data in both pipes and restarted by one restart(); fd tables and fs
  * state shared by CLONE_FILES | CLONE_FS; trees that cannot be saved
- * (a running child, an fd table shared outside the tree) refused; and
+ * (a running child, an fd table shared outside the tree) refused; the
+ * threads of a process, each with its TLS, mask and pending signal; and
  * bad CLONE and TASK records of a tree rejected by VERIFY and restart.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "../kselftest_harness.h"
@@ -519,6 +524,314 @@ TEST_F_TIMEOUT(tree, shared_files_fs, 120)
 	expect_exit(_metadata, &self->r, 0);
 }
 
+/* ---- threads ---- */
+
+#define NR_THREADS	8
+#define COUNT_BEFORE	100000
+#define COUNT_AFTER	200000
+/* The thread that has a signal pending for it alone */
+#define PENDING_THREAD	3
+
+static __thread unsigned long tls_count;
+static __thread int tls_id = -1;
+/* The original's pid: the siginfo of the pending signal names it */
+static pid_t g_orig_pid;
+static pthread_barrier_t bar_ready, bar_go;
+
+struct thread_info {
+	pthread_t th;
+	int id;
+	pid_t tid;
+	int err;
+};
+
+/* Each thread blocks SIGRTMIN + its id, and the pending one SIGUSR1 too */
+static void thread_mask(int id, sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGRTMIN + id);
+	if (id == PENDING_THREAD)
+		sigaddset(set, SIGUSR1);
+}
+
+static int thread_check(struct thread_info *ti)
+{
+	sigset_t want, got, pend;
+	bool want_pending;
+	siginfo_t si;
+	int sig;
+
+	if (tls_id != ti->id || tls_count != COUNT_BEFORE)
+		return fail(70, "thread %d: tls id %d count %lu", ti->id, tls_id,
+			    tls_count);
+	thread_mask(ti->id, &want);
+	pthread_sigmask(SIG_SETMASK, NULL, &got);
+	for (sig = 1; sig < SIGRTMAX; sig++)
+		if (sigismember(&want, sig) != sigismember(&got, sig))
+			return fail(71, "thread %d: signal %d %sblocked", ti->id,
+				    sig, sigismember(&got, sig) ? "" : "not ");
+	sigpending(&pend);
+	want_pending = ti->id == PENDING_THREAD;
+	if (sigismember(&pend, SIGUSR1) != want_pending)
+		return fail(72, "thread %d: SIGUSR1 %spending", ti->id,
+			    sigismember(&pend, SIGUSR1) ? "" : "not ");
+	if (ti->id == PENDING_THREAD) {
+		sigemptyset(&want);
+		sigaddset(&want, SIGUSR1);
+		if (sigwaitinfo(&want, &si) != SIGUSR1 || si.si_pid != g_orig_pid)
+			return fail(73, "thread %d: SIGUSR1 from pid %d", ti->id,
+				    si.si_pid);
+	}
+	while (tls_count < COUNT_AFTER)
+		tls_count++;
+	return 0;
+}
+
+static void *thread_fn(void *arg)
+{
+	struct thread_info *ti = arg;
+	sigset_t set;
+
+	tls_id = ti->id;
+	ti->tid = syscall(SYS_gettid);
+	thread_mask(ti->id, &set);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	while (tls_count < COUNT_BEFORE)
+		tls_count++;
+	if (ti->id == PENDING_THREAD)
+		syscall(SYS_tgkill, getpid(), ti->tid, SIGUSR1);
+	pthread_barrier_wait(&bar_ready);
+	/* Stopped in this futex wait, or on its way to it */
+	pthread_barrier_wait(&bar_go);
+	ti->err = thread_check(ti);
+	return NULL;
+}
+
+static int threads_fn(void *arg)
+{
+	static struct thread_info ti[NR_THREADS];
+	pid_t pid = getpid(), tids[NR_THREADS];
+	bool kept;
+	int i;
+
+	(void)arg;
+	g_orig_pid = pid;
+	if (pthread_barrier_init(&bar_ready, NULL, NR_THREADS + 1) ||
+	    pthread_barrier_init(&bar_go, NULL, NR_THREADS + 1))
+		return 10;
+	for (i = 0; i < NR_THREADS; i++) {
+		ti[i].id = i;
+		if (pthread_create(&ti[i].th, NULL, thread_fn, &ti[i]))
+			return fail(11, "pthread_create: %s", strerror(errno));
+	}
+	pthread_barrier_wait(&bar_ready);
+	for (i = 0; i < NR_THREADS; i++)
+		tids[i] = ti[i].tid;
+
+	raise(SIGSTOP);
+
+	kept = getpid() == pid;
+	pthread_barrier_wait(&bar_go);
+	for (i = 0; i < NR_THREADS; i++) {
+		if (pthread_join(ti[i].th, NULL))
+			return fail(12, "thread %d: join", i);
+		if (ti[i].err)
+			return ti[i].err;
+		if (kept && ti[i].tid != tids[i])
+			return fail(13, "thread %d: tid %d, was %d", i, ti[i].tid,
+				    tids[i]);
+	}
+	return 0;
+}
+
+/*
+ * Eight threads, each counting in its TLS with its own blocked signals,
+ * one with a signal pending for it alone, all in or near a futex wait:
+ * one SIGNAL, MM and SIGHAND for nine tasks, then every thread finds
+ * its state and finishes, in the original and in the restarted process
+ */
+TEST_F_TIMEOUT(tree, threads, 300)
+{
+	const struct ckpt_image *img;
+	const struct ckpt_hdr_clone *c;
+	const struct ckpt_hdr_task *t;
+	unsigned int i, shared = 0;
+
+	spawn_and_checkpoint(_metadata, &self->r, threads_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	ASSERT_EQ(NR_THREADS + 1, img->hdr->nr_tasks);
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_MM));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGHAND));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGNAL));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_FILES));
+	EXPECT_EQ(NR_THREADS + 1, ckpt_count(img, CKPT_HDR_CPU));
+	for (i = 1; i <= NR_THREADS; i++) {
+		c = ckpt_find(img, CKPT_HDR_CLONE, i);
+		t = ckpt_find(img, CKPT_HDR_TASK, i);
+		EXPECT_EQ(CKPT_CLONE_THREAD | CKPT_CLONE_FILES | CKPT_CLONE_FS,
+			  c->flags);
+		EXPECT_EQ(self->r.orig, c->ppid);
+		EXPECT_EQ(self->r.orig, t->tgid);
+	}
+	for (i = 0; i < ckpt_count(img, CKPT_HDR_SIGPENDING); i++) {
+		const struct ckpt_hdr_sigpending *sp =
+			ckpt_find(img, CKPT_HDR_SIGPENDING, i);
+
+		shared += sp->queue == CKPT_SIGQUEUE_SHARED;
+		EXPECT_EQ(SIGUSR1, sp->signo);
+	}
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGPENDING));
+	EXPECT_EQ(0, shared);
+	expect_original_ok(_metadata, &self->r);
+	self->r.pid = restart_img(self->r.img, self->r.len, 0, self->r.log,
+				  sizeof(self->r.log));
+	ASSERT_GT(self->r.pid, 0) {
+		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
+		       self->r.log);
+	}
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/* With CKPT_RESTART_PIDS the threads keep their tids */
+TEST_F_TIMEOUT(tree, threads_pids, 300)
+{
+	if (geteuid() != 0)
+		SKIP(return, "needs CAP_CHECKPOINT_RESTORE");
+	spawn_and_checkpoint(_metadata, &self->r, threads_fn, NULL);
+	kill_and_restart(_metadata, &self->r, CKPT_RESTART_PIDS);
+	expect_exit(_metadata, &self->r, 0);
+}
+
+/*
+ * Threads in futex waits with a timeout, which go on through a restart
+ * block: one times out (ETIMEDOUT, not EINTR, after the time it had
+ * left), one on a shared futex is woken by the main thread
+ */
+#define TIMED_WAIT_MS	1500
+static uint32_t futex_timed, futex_woken;
+static volatile pid_t timed_tid, woken_tid;
+static long timed_ret, woken_ret;
+static int timed_errno, woken_errno;
+static double timed_secs;
+
+static long futex_call(uint32_t *uaddr, int op, uint32_t val,
+		       const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+static void *timed_thread(void *arg)
+{
+	struct timespec ts = { TIMED_WAIT_MS / 1000,
+			       (TIMED_WAIT_MS % 1000) * 1000000L };
+	double t0 = now_mono();
+
+	(void)arg;
+	timed_tid = syscall(SYS_gettid);
+	timed_ret = futex_call(&futex_timed, FUTEX_WAIT_PRIVATE, 0, &ts);
+	timed_errno = errno;
+	timed_secs = now_mono() - t0;
+	return NULL;
+}
+
+static void *woken_thread(void *arg)
+{
+	struct timespec ts = { 600, 0 };
+
+	(void)arg;
+	woken_tid = syscall(SYS_gettid);
+	do {
+		woken_ret = futex_call(&futex_woken, FUTEX_WAIT, 0, &ts);
+		woken_errno = errno;
+	} while (woken_ret && woken_errno == EAGAIN && !futex_woken);
+	return NULL;
+}
+
+/* Whether thread @tid sits in system call @nr */
+static bool in_syscall(pid_t tid, long nr)
+{
+	char path[64], buf[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return atol(buf) == nr;
+}
+
+static int futex_wait_fn(void *arg)
+{
+	pthread_t a, b;
+	int i;
+
+	(void)arg;
+	if (pthread_create(&a, NULL, timed_thread, NULL) ||
+	    pthread_create(&b, NULL, woken_thread, NULL))
+		return 10;
+	for (i = 0; i < 6000; i++) {
+		if (timed_tid && woken_tid && in_syscall(timed_tid, SYS_futex) &&
+		    in_syscall(woken_tid, SYS_futex))
+			break;
+		usleep(1000);
+	}
+	if (i == 6000)
+		return fail(11, "the threads did not wait");
+
+	raise(SIGSTOP);
+
+	usleep(100000);
+	__atomic_store_n(&futex_woken, 1, __ATOMIC_SEQ_CST);
+	futex_call(&futex_woken, FUTEX_WAKE, 1, NULL);
+	if (pthread_join(a, NULL) || pthread_join(b, NULL))
+		return fail(12, "join");
+	if (timed_ret != -1 || timed_errno != ETIMEDOUT)
+		return fail(13, "timed wait: %ld, %s", timed_ret,
+			    strerror(timed_errno));
+	if (timed_secs < TIMED_WAIT_MS / 1000.0 * 0.9)
+		return fail(14, "timed wait: over after %.3f s", timed_secs);
+	/* Woken, or the word had changed when it waited again */
+	if (woken_ret && !(woken_errno == EAGAIN && futex_woken))
+		return fail(15, "woken wait: %ld, %s", woken_ret,
+			    strerror(woken_errno));
+	return 0;
+}
+
+TEST_F_TIMEOUT(tree, futex_timed_waits, 120)
+{
+	unsigned int i, futex = 0, shared = 0;
+	const struct ckpt_hdr_cpu *cpu;
+	const struct ckpt_image *img;
+
+	spawn_and_checkpoint(_metadata, &self->r, futex_wait_fn, NULL);
+	img = parsed(_metadata, &self->r);
+	for (i = 0; (cpu = ckpt_find(img, CKPT_HDR_CPU, i)); i++) {
+		futex += cpu->restart == CKPT_RESTART_FUTEX;
+		shared += cpu->restart == CKPT_RESTART_FUTEX_SHARED;
+		if (cpu->restart == CKPT_RESTART_FUTEX ||
+		    cpu->restart == CKPT_RESTART_FUTEX_SHARED) {
+			EXPECT_EQ(CLOCK_MONOTONIC, cpu->restart_clockid);
+			EXPECT_EQ(0, cpu->restart_arg);
+			EXPECT_EQ(~0U, cpu->restart_bitset);
+		}
+	}
+	EXPECT_EQ(1, futex);
+	EXPECT_EQ(1, shared);
+	expect_original_ok(_metadata, &self->r);
+	self->r.pid = restart_img(self->r.img, self->r.len, 0, self->r.log,
+				  sizeof(self->r.log));
+	ASSERT_GT(self->r.pid, 0) {
+		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
+		       self->r.log);
+	}
+	expect_exit(_metadata, &self->r, 0);
+}
+
 /* ---- trees that cannot be saved ---- */
 
 static void expect_refused(struct __test_metadata *_metadata, pid_t pid,
@@ -708,6 +1021,66 @@ TEST_F_TIMEOUT(bad_tree, clone_and_task_records, 600)
 	expect_einval(_metadata, ic, "more tasks announced");
 	hdr->nr_tasks = CKPT_TASKS_MAX + 1;
 	expect_einval(_metadata, ic, "too many tasks");
+	c[1]->flags = CKPT_CLONE_THREAD;
+	expect_einval(_metadata, ic, "a process as a thread");
+	c[4]->flags = CKPT_CLONE_THREAD;
+	expect_einval(_metadata, ic, "a thread of another process");
 }
+
+/* The futex waits of futex_wait_fn(): each bad field rejected */
+FIXTURE(bad_futex) {
+	struct image_copy ic;
+};
+
+FIXTURE_SETUP(bad_futex)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_bad_futex.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+	image_copy_init(_metadata, &self->ic, futex_wait_fn, NULL);
+}
+
+FIXTURE_TEARDOWN(bad_futex)
+{
+	image_copy_free(&self->ic);
+	if (g_dir[0])
+		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_F_TIMEOUT(bad_futex, cpu_restart_fields, 300)
+{
+	struct image_copy *ic = &self->ic;
+	const struct ckpt_hdr_cpu *good;
+	struct ckpt_hdr_cpu *c = NULL;
+	unsigned int i;
+
+	for (i = 0; (good = ckpt_find(&ic->img, CKPT_HDR_CPU, i)); i++)
+		if (good->restart == CKPT_RESTART_FUTEX)
+			c = in_copy(ic, good);
+	ASSERT_NE(NULL, c);
+	c->restart_bitset = 0;
+	expect_einval(_metadata, ic, "futex wait with bitset 0");
+	c->restart_addr |= 2;
+	expect_einval(_metadata, ic, "futex not 32-bit aligned");
+	c->restart_addr = 1ULL << 60;
+	expect_einval(_metadata, ic, "futex not in user space");
+	c->restart_clockid = CLOCK_BOOTTIME;
+	expect_einval(_metadata, ic, "futex wait on CLOCK_BOOTTIME");
+	c->restart_expires = ~0ULL;
+	expect_einval(_metadata, ic, "futex wait time left past ktime_t");
+	c->ax = -(uint64_t)EINTR;
+	expect_einval(_metadata, ic, "futex wait not a restart block");
+	c->restart = CKPT_RESTART_FUTEX_SHARED + 1;
+	expect_einval(_metadata, ic, "unknown restart kind");
+	c->restart = CKPT_RESTART_NANOSLEEP;
+	expect_einval(_metadata, ic, "nanosleep with a bitset");
+}
+
+/* Last: nothing above made the kernel complain */
+CKPT_NO_SPLAT_TEST();
 
 TEST_HARNESS_MAIN

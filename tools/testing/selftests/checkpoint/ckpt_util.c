@@ -386,8 +386,9 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 
 		if (check_len(s, h, sizeof(*r), 0))
 			return -1;
-		if (r->__pad)
-			return fail(s, "nonzero __pad");
+		if (r->restart_bitset && r->restart != CKPT_RESTART_FUTEX &&
+		    r->restart != CKPT_RESTART_FUTEX_SHARED)
+			return fail(s, "restart_bitset without a futex wait");
 		return 0;
 	}
 	case CKPT_HDR_XSTATE: {

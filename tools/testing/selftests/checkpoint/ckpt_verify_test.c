@@ -491,8 +491,8 @@ TEST_F(verify, nonzero_padding)
 
 	sc->__pad = 1;
 	expect_einval(_metadata, ic, "SCHED __pad");
-	c->__pad = 0x100;
-	expect_einval(_metadata, ic, "CPU __pad");
+	c->restart_bitset = 0x100;
+	expect_einval(_metadata, ic, "CPU restart_bitset of no futex wait");
 	p->__pad = 1;
 	expect_einval(_metadata, ic, "PAGES __pad");
 	x->__pad = 1;
