@@ -155,7 +155,9 @@ struct ckpt_rtask {
  * @rpids: restart: image pid -> its struct ckpt_rtask
  * @step: restart: the step the restarter has the tasks take
  * @killed: restart: the restarter was killed, the tasks must stop
- * @caller_pgid: restart: the restarter's process group
+ * @caller_pgid: restart: the restarter's process group (or the new pid
+ *	namespace's, with %CKPT_RESTART_NEWPID)
+ * @ns_init: restart: the init of the new pid namespace, referenced
  * @logbuf: scratch buffer for log lines
  */
 struct ckpt_ctx {
@@ -186,6 +188,7 @@ struct ckpt_ctx {
 	int step;
 	bool killed;
 	pid_t caller_pgid;
+	struct task_struct *ns_init;
 	char *logbuf;
 };
 

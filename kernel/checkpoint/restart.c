@@ -26,8 +26,10 @@
 #include <linux/checkpoint.h>
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pid.h>
 #include <linux/threads.h>
 #include <linux/security.h>
@@ -588,17 +590,20 @@ static pid_t ckpt_clone(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 }
 
 /* Wait for a child made by the restart to be a zombie, and reap it */
-static void ckpt_reap(struct ckpt_rtask *rt)
+static void ckpt_reap_task(struct task_struct *t, pid_t vpid)
 {
-	struct task_struct *t = rt->task;
-
 	/*
 	 * Not killable: it dies anyway, and must not be left behind.  A
 	 * leader waits for its threads: only then can it be reaped.
 	 */
 	wait_event(task_pid(t)->wait_pidfd,
 		   READ_ONCE(t->exit_state) && thread_group_empty(t));
-	kernel_wait4(rt->vpid, NULL, __WALL | WNOHANG, NULL);
+	kernel_wait4(vpid, NULL, __WALL | WNOHANG, NULL);
+}
+
+static void ckpt_reap(struct ckpt_rtask *rt)
+{
+	ckpt_reap_task(rt->task, rt->vpid);
 }
 
 /* Make the zombie children of @rt, those leading their group or not */
@@ -826,6 +831,74 @@ static void ckpt_tree_kill(struct ckpt_ctx *ctx)
 	spin_unlock(&ctx->rtasks_lock);
 }
 
+/*
+ * The init of a new pid namespace (CKPT_RESTART_NEWPID): the session
+ * leader of the namespace and the parent of the root, in which the
+ * tasks of the image get their pids, whatever is outside.  It never
+ * returns to user space: it reaps whatever dies in the namespace until
+ * nothing is left, then exits with the root's wait status.
+ */
+static int ckpt_ns_init(void *arg)
+{
+	struct ckpt_ctx *ctx = arg;
+	struct ckpt_rtask *root = ckpt_root(ctx);
+	int status, root_status = 0;
+	unsigned long addr;
+	pid_t pid, root_pid;
+
+	/* No handler: as init, it then takes no signal from inside */
+	flush_signal_handlers(current, 1);
+	ctx->ns_init = get_task_struct(current);
+	/* Nor the restarter's fds, which would keep its pipes open */
+	__close_range(0, ~0U, 0);
+	pid = ksys_setsid();
+	ctx->caller_pgid = pid;
+	/* Where do_wait() puts a status: a page of its own address space */
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (pid < 0 || IS_ERR_VALUE(addr)) {
+		root_pid = ckpt_err(ctx, pid < 0 ? pid : -ENOMEM,
+				    "restart: cannot set up the pid namespace");
+	} else {
+		root_pid = ckpt_clone(ctx, root, ckpt_restart_task, 0);
+	}
+	if (root_pid < 0) {
+		root->err = root_pid;
+		complete(&root->done);
+		do_exit(0);
+	}
+
+	for (;;) {
+		pid = kernel_wait4(-1, (int __user *)addr, __WALL, NULL);
+		if (pid == -ECHILD || fatal_signal_pending(current))
+			break;
+		if (pid == root_pid && !get_user(status, (int __user *)addr))
+			root_status = status;
+	}
+	do_exit(root_status);
+}
+
+/* Make the init of a new pid namespace, which makes the root */
+static pid_t ckpt_clone_ns_init(struct ckpt_ctx *ctx)
+{
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED | CLONE_NEWPID,
+		.exit_signal = 0,	/* set once the tree is rebuilt */
+		.fn = ckpt_ns_init,
+		.fn_arg = ctx,
+	};
+	pid_t pid;
+
+	pid = kernel_clone(&args);
+	if (pid == -EPERM)
+		return ckpt_err(ctx, pid,
+				"restart: a new pid namespace needs CAP_SYS_ADMIN");
+	if (pid < 0)
+		return ckpt_err(ctx, pid,
+				"restart: cannot make a new pid namespace");
+	return pid;
+}
+
 /* The caller's terminal, from its standard fds, for the image's ttys */
 static struct file *ckpt_caller_tty(void)
 {
@@ -848,8 +921,9 @@ static struct file *ckpt_caller_tty(void)
  * ckpt_do_restart() - restart the tasks of the image in ctx->file
  * @ctx: restart context
  *
- * Return: the pid of the root task, a child of the caller, or a
- * negative errno; see sys_restart().
+ * Return: the pid of the root task, a child of the caller (with
+ * CKPT_RESTART_NEWPID, of the init of its pid namespace, the root's
+ * parent), or a negative errno; see sys_restart().
  */
 int ckpt_do_restart(struct ckpt_ctx *ctx)
 {
@@ -870,7 +944,13 @@ int ckpt_do_restart(struct ckpt_ctx *ctx)
 	ctx->tty = ckpt_caller_tty();
 	ctx->caller_pgid = task_pgrp_vnr(current);
 
-	pid = ckpt_clone(ctx, root, ckpt_restart_task, 0);
+	/* In a new pid namespace, the tasks keep their pids */
+	if (ctx->flags & CKPT_RESTART_NEWPID) {
+		ctx->flags |= CKPT_RESTART_PIDS;
+		pid = ckpt_clone_ns_init(ctx);
+	} else {
+		pid = ckpt_clone(ctx, root, ckpt_restart_task, 0);
+	}
 	if (pid < 0)
 		return pid;
 	if (wait_for_completion_killable(&root->done)) {
@@ -888,8 +968,16 @@ int ckpt_do_restart(struct ckpt_ctx *ctx)
 	if (ret) {
 		/* They exit without running user code: reap the root */
 		ckpt_tree_abort(ctx);
-		ckpt_reap(root);
+		if (ctx->ns_init)
+			ckpt_reap_task(ctx->ns_init, pid);
+		else
+			ckpt_reap(root);
 		return ret;
+	}
+	if (ctx->ns_init) {
+		write_lock_irq(&tasklist_lock);
+		ctx->ns_init->exit_signal = SIGCHLD;
+		write_unlock_irq(&tasklist_lock);
 	}
 	ctx->step = CKPT_STEP_GO;
 	list_for_each_entry(rt, &ctx->rtasks, list) {

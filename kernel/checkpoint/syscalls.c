@@ -83,6 +83,8 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 		fput(ctx->logfile);
 	if (ctx->tty)
 		fput(ctx->tty);
+	if (ctx->ns_init)
+		put_task_struct(ctx->ns_init);
 	kfree(ctx->logbuf);
 	kvfree(ctx->buf);
 	kfree(ctx);
@@ -205,30 +207,36 @@ free_ctx:
 }
 
 /**
- * sys_restart - restart a task from an image
+ * sys_restart - restart a tree of tasks from an image
  * @pid: reserved, must be 0
  * @fd: the image (a file, pipe or socket open for reading)
  * @flags: CKPT_RESTART_* flags
  * @logfd: -1, or a file open for writing that receives a readable log
  *
- * Creates the task of the image as a new child of the caller, which
+ * Creates the tasks of the image, the root as a new child of the
+ * caller, the others as children (or threads) of their parents; each
  * rebuilds itself from the image in the kernel, before it first
- * returns to user space, and then carries on where it was
- * checkpointed.  It gets a new pid, or with %CKPT_RESTART_PIDS the
- * image's.  It is rebuilt with the caller's credentials and takes the
- * image's last, only if the caller could give them to itself.
+ * returns to user space, and then they all carry on where they were
+ * checkpointed.  They get new pids, or with %CKPT_RESTART_PIDS the
+ * image's.  With %CKPT_RESTART_NEWPID they are made in a new pid
+ * namespace, with the image's pids there: the caller's child is then
+ * the init of that namespace, the root's parent, which exits with the
+ * root's status once the namespace is empty.  Each task is rebuilt
+ * with the caller's credentials and takes the image's last, only if
+ * the caller could give them to itself.
  *
  * With %CKPT_RESTART_VERIFY, reads the whole image and validates it
  * (framing, header, every record, object references, checksum)
  * without restoring anything.
  *
- * Return: the pid of the new task (0 with %CKPT_RESTART_VERIFY), else:
+ * Return: the pid of the new child (0 with %CKPT_RESTART_VERIFY), else:
  * -EINVAL for unknown @flags, a nonzero @pid, or a malformed image
  * (the reason is on the log); -EBADMSG if only the checksum is wrong;
  * -EBADF if @fd or @logfd is not an open file, or not open the right
  * way; -EPERM if the image has ids, groups or capabilities the caller
- * could not take, or %CKPT_RESTART_PIDS without CAP_CHECKPOINT_RESTORE
- * in the pid namespace; -EBUSY if that pid is taken; -ENOENT (or the
+ * could not take, %CKPT_RESTART_PIDS without CAP_CHECKPOINT_RESTORE
+ * in the pid namespace, or %CKPT_RESTART_NEWPID without CAP_SYS_ADMIN;
+ * -EBUSY if a pid is taken; -ENOENT (or the
  * error of the open) if a file of the image cannot be opened; -EINTR
  * if a fatal signal interrupted the call; -ENOMEM; or the error of a
  * read from @fd.  On failure no task is left behind.

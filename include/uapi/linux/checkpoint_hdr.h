@@ -45,7 +45,9 @@
 /* restart(2) flags */
 #define CKPT_RESTART_VERIFY	(1UL << 0)	/* only validate the image */
 #define CKPT_RESTART_PIDS	(1UL << 1)	/* keep the image's pids */
-#define CKPT_RESTART_FLAGS	(CKPT_RESTART_VERIFY | CKPT_RESTART_PIDS)
+#define CKPT_RESTART_NEWPID	(1UL << 2)	/* ...in a new pid namespace */
+#define CKPT_RESTART_FLAGS	(CKPT_RESTART_VERIFY | CKPT_RESTART_PIDS | \
+				 CKPT_RESTART_NEWPID)
 
 /**
  * enum ckpt_hdr_type - record types

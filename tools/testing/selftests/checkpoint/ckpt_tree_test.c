@@ -455,6 +455,76 @@ TEST_F_TIMEOUT(tree, pipeline_pids, 300)
 	EXPECT_TRUE(no_child());
 }
 
+/*
+ * With CKPT_RESTART_NEWPID the tree gets its pids in a new pid
+ * namespace while the original, still stopped, holds them outside: the
+ * root finds its children, zombie and groups by their old pids; the
+ * caller's child, the namespace's init, exits with the root's status
+ */
+TEST_F_TIMEOUT(tree, new_pid_ns, 300)
+{
+	struct tree_pids tp;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs CAP_SYS_ADMIN");
+	spawn_and_checkpoint(_metadata, &self->r, tree_fn, NULL);
+	tp = read_pids(_metadata);
+	self->r.pid = restart_img(self->r.img, self->r.len,
+				  CKPT_RESTART_NEWPID, self->r.log,
+				  sizeof(self->r.log));
+	ASSERT_GT(self->r.pid, 0) {
+		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
+		       self->r.log);
+	}
+	EXPECT_NE(tp.root, self->r.pid);
+	expect_exit(_metadata, &self->r, 0);
+	/* The original, untouched, runs on with the same pids */
+	ASSERT_EQ(0, unlink(g_dir_file("total")));
+	expect_original_ok(_metadata, &self->r);
+	EXPECT_TRUE(no_child());
+}
+
+/* A new pid namespace needs CAP_SYS_ADMIN: EPERM, a log line, no child */
+static int newpid_refused(void *arg)
+{
+	const struct rst *r = arg;
+	char log[LOG_SIZE];
+	pid_t pid;
+
+	if (become_nobody())
+		return 10;
+	pid = restart_img(r->img, r->len, CKPT_RESTART_NEWPID, log,
+			  sizeof(log));
+	if (pid > 0) {
+		target_kill(pid);
+		return 1;
+	}
+	if (pid != -EPERM)
+		return 2;
+	if (!strstr(log, "a new pid namespace needs CAP_SYS_ADMIN"))
+		return 3;
+	return no_child() ? 0 : 4;
+}
+
+TEST_F_TIMEOUT(tree, new_pid_ns_eperm, 300)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to drop privileges");
+	spawn_and_checkpoint(_metadata, &self->r, tree_fn, NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(newpid_refused(&self->r));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("status %#x: %s", status,
+		       "10: setuid, 1: restarted, 2: not EPERM, 3: no log line, 4: child left");
+	}
+}
+
 /* A child sharing fd table and fs state with its parent */
 #define SHARED_FD	42
 
