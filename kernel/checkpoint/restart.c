@@ -284,7 +284,6 @@ static int ckpt_read_task_recs(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 	bool zombie = rt->clone.flags & CKPT_CLONE_ZOMBIE;
 	struct ckpt_task_refs *held = &rt->held;
 	struct ckpt_hdr *h;
-	u32 objref;
 	int ret;
 
 	for (;;) {
@@ -304,32 +303,38 @@ static int ckpt_read_task_recs(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 			continue;
 		}
 		/* The fixed part is there: ckpt_read_rec() checked its size */
-		objref = ((struct ckpt_hdr_sighand *)h)->objref;
 		switch (h->type) {
 		case CKPT_HDR_CRED:
 			ret = cap_cred_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_SIGHAND:
-			ret = ckpt_hold(ctx, rt, &held->sighand, objref,
+			ret = ckpt_hold(ctx, rt, &held->sighand,
+					((struct ckpt_hdr_sighand *)h)->objref,
 					"sighand") ?:
 			      ckpt_sighand_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_SIGNAL:
-			ret = ckpt_hold(ctx, rt, &held->signal, objref,
+			ret = ckpt_hold(ctx, rt, &held->signal,
+					((struct ckpt_hdr_signal *)h)->objref,
 					"signal") ?:
 			      ckpt_signal_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_FS:
-			ret = ckpt_hold(ctx, rt, &held->fs, objref, "fs") ?:
+			ret = ckpt_hold(ctx, rt, &held->fs,
+					((struct ckpt_hdr_fs *)h)->objref,
+					"fs") ?:
 			      fs_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_FILES:
-			ret = ckpt_hold(ctx, rt, &held->files, objref,
+			ret = ckpt_hold(ctx, rt, &held->files,
+					((struct ckpt_hdr_files *)h)->objref,
 					"fd table") ?:
 			      files_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_MM:
-			ret = ckpt_hold(ctx, rt, &held->mm, objref, "mm") ?:
+			ret = ckpt_hold(ctx, rt, &held->mm,
+					((struct ckpt_hdr_mm *)h)->objref,
+					"mm") ?:
 			      mm_restore(ctx, (void *)h);
 			break;
 		case CKPT_HDR_TASK:
@@ -872,6 +877,11 @@ static int ckpt_ns_init(void *arg)
 		pid = kernel_wait4(-1, (int __user *)addr, __WALL, NULL);
 		if (pid == -ECHILD || fatal_signal_pending(current))
 			break;
+		/* It never dequeues one: a signal would make do_wait() spin */
+		if (pid < 0) {
+			flush_signals(current);
+			continue;
+		}
 		if (pid == root_pid && !get_user(status, (int __user *)addr))
 			root_status = status;
 	}

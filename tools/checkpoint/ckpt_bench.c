@@ -132,6 +132,42 @@ static void on_signal(int sig)
 }
 
 /*
+ * Fork a target: in the child (0 returned), default signal actions and
+ * /dev/null as stdio (a pipe or a socket could not be checkpointed)
+ */
+static pid_t fork_target(void)
+{
+	pid_t pid;
+	int fd;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid)
+		return pid;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(126);
+	close_range(3, ~0U, 0);
+	return 0;
+}
+
+/* Wait until the target @pid has stopped itself */
+static void wait_target_stopped(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, WUNTRACED) != pid)
+		die_errno("waitpid");
+	if (!WIFSTOPPED(status))
+		die("%s did not stop (status %#x)", what, status);
+}
+
+/*
  * A child that touches @bytes of private anonymous memory, with
  * /dev/null as stdio (a pipe or a socket could not be checkpointed),
  * and stops itself.  Returns once it is stopped.
@@ -140,21 +176,9 @@ static pid_t start_child(size_t bytes)
 {
 	pid_t pid;
 	char *mem;
-	int status, fd;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		die_errno("fork");
+	pid = fork_target();
 	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		fd = open("/dev/null", O_RDWR);
-		if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 ||
-		    dup2(fd, 2) < 0)
-			_exit(126);
-		close_range(3, ~0U, 0);
 		mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (mem == MAP_FAILED)
@@ -164,11 +188,7 @@ static pid_t start_child(size_t bytes)
 		for (;;)
 			pause();
 	}
-	if (waitpid(pid, &status, WUNTRACED) != pid)
-		die_errno("waitpid");
-	if (!WIFSTOPPED(status))
-		die("the child touching %zu bytes did not stop (status %#x)",
-		    bytes, status);
+	wait_target_stopped(pid, "the child touching memory");
 	return pid;
 }
 
@@ -183,19 +203,8 @@ static pid_t start_tree(unsigned long n)
 	pid_t pid, kid;
 	int status;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		die_errno("fork");
+	pid = fork_target();
 	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		status = open("/dev/null", O_RDWR);
-		if (status < 0 || dup2(status, 0) < 0 || dup2(status, 1) < 0 ||
-		    dup2(status, 2) < 0)
-			_exit(126);
-		close_range(3, ~0U, 0);
 		for (i = 1; i < n; i++) {
 			kid = fork();
 			if (kid < 0)
@@ -214,11 +223,7 @@ static pid_t start_tree(unsigned long n)
 		for (;;)
 			pause();
 	}
-	if (waitpid(pid, &status, WUNTRACED) != pid)
-		die_errno("waitpid");
-	if (!WIFSTOPPED(status))
-		die("the tree of %lu processes did not stop (status %#x)", n,
-		    status);
+	wait_target_stopped(pid, "the tree");
 	return pid;
 }
 
@@ -235,22 +240,10 @@ static pid_t start_threads(unsigned long n)
 {
 	unsigned long i;
 	pthread_t th;
-	int status;
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		die_errno("fork");
+	pid = fork_target();
 	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		status = open("/dev/null", O_RDWR);
-		if (status < 0 || dup2(status, 0) < 0 || dup2(status, 1) < 0 ||
-		    dup2(status, 2) < 0)
-			_exit(126);
-		close_range(3, ~0U, 0);
 		for (i = 1; i < n; i++)
 			if (pthread_create(&th, NULL, idle_thread, NULL))
 				_exit(125);
@@ -258,11 +251,7 @@ static pid_t start_threads(unsigned long n)
 		for (;;)
 			pause();
 	}
-	if (waitpid(pid, &status, WUNTRACED) != pid)
-		die_errno("waitpid");
-	if (!WIFSTOPPED(status))
-		die("the process of %lu threads did not stop (status %#x)", n,
-		    status);
+	wait_target_stopped(pid, "the multi-threaded process");
 	return pid;
 }
 

@@ -349,30 +349,53 @@ FIXTURE(restart) {
 	struct rst r;
 };
 
-FIXTURE_SETUP(restart)
+/* Make the test's directory, g_dir: $TMPDIR (or /tmp)/@prefix.XXXXXX */
+static __maybe_unused void test_dir_make(struct __test_metadata *_metadata,
+					 const char *prefix)
 {
 	const char *tmp = getenv("TMPDIR");
 	char tmpl[PATH_MAX];
 
-	self->r.orig = -1;
-	self->r.pid = -1;
-	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_restart.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	snprintf(tmpl, sizeof(tmpl), "%s/%s.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp", prefix);
 	ASSERT_NE(NULL, mkdtemp(tmpl));
 	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+}
+
+static __maybe_unused void test_dir_remove(void)
+{
+	if (g_dir[0])
+		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static __maybe_unused void rst_init(struct rst *r)
+{
+	r->orig = -1;
+	r->pid = -1;
+}
+
+/* Kill what a test left running, free its image, remove its directory */
+static __maybe_unused void rst_cleanup(struct rst *r)
+{
+	target_kill(r->orig);
+	target_kill(r->pid);
+	if (r->have_parsed)
+		ckpt_image_free(&r->parsed);
+	free(r->img);
+	test_dir_remove();
+}
+
+FIXTURE_SETUP(restart)
+{
+	rst_init(&self->r);
+	test_dir_make(_metadata, "ckpt_restart");
 	/* Unprivileged targets write there too */
 	ASSERT_EQ(0, chmod(g_dir, 0777));
 }
 
 FIXTURE_TEARDOWN(restart)
 {
-	target_kill(self->r.orig);
-	target_kill(self->r.pid);
-	if (self->r.have_parsed)
-		ckpt_image_free(&self->r.parsed);
-	free(self->r.img);
-	if (g_dir[0])
-		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rst_cleanup(&self->r);
 }
 
 /* Checkpoint the stopped self->orig into self->img */
@@ -444,6 +467,18 @@ static __maybe_unused void expect_original_ok(struct __test_metadata *_metadata,
 	}
 }
 
+/* Restart the image with @flags: self->pid */
+static __maybe_unused void restart_image(struct __test_metadata *_metadata,
+					 struct rst *self, unsigned long flags)
+{
+	self->pid = restart_img(self->img, self->len, flags, self->log,
+				sizeof(self->log));
+	ASSERT_GT(self->pid, 0) {
+		TH_LOG("restart: %s; log:\n%s", strerror(-self->pid),
+		       self->log);
+	}
+}
+
 /* Kill the original and restart the image with @flags */
 static __maybe_unused void kill_and_restart(struct __test_metadata *_metadata,
 					    struct rst *self,
@@ -451,12 +486,7 @@ static __maybe_unused void kill_and_restart(struct __test_metadata *_metadata,
 {
 	target_kill(self->orig);
 	self->orig = -1;
-	self->pid = restart_img(self->img, self->len, flags, self->log,
-				sizeof(self->log));
-	ASSERT_GT(self->pid, 0) {
-		TH_LOG("restart: %s; log:\n%s", strerror(-self->pid),
-		       self->log);
-	}
+	restart_image(_metadata, self, flags);
 }
 
 /* The restored process exits with @want */

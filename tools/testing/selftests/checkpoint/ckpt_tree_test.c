@@ -235,7 +235,7 @@ static int tree_fn(void *arg)
 {
 	int p1[2], p2[2], st, i, n, codes[4], nr_zero = 0, nr_zombie = 0;
 	struct tree_pids tp = { .root = getpid() };
-	char *total;
+	char *total, buf[32];
 	siginfo_t si;
 	bool kept;
 
@@ -275,6 +275,9 @@ static int tree_fn(void *arg)
 
 	/* The original is continued; a restarted tree runs on its own */
 	kept = getpid() == tp.root;
+	snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	if (write_file("root-pid", buf, strlen(buf)))
+		return fail(64, "cannot write its pid");
 	kill(tp.prod, SIGCONT);
 	kill(tp.filt, SIGCONT);
 	kill(tp.cons, SIGCONT);
@@ -332,6 +335,18 @@ static struct tree_pids read_pids(struct __test_metadata *_metadata)
 	return tp;
 }
 
+/* The pid the root saw for itself once it went on */
+static pid_t read_root_pid(struct __test_metadata *_metadata)
+{
+	char *buf = read_file("root-pid", NULL);
+	pid_t pid;
+
+	EXPECT_NE(NULL, buf);
+	pid = buf ? atoi(buf) : 0;
+	free(buf);
+	return pid;
+}
+
 /* Kill the original tree (its tasks die with their parents), and wait */
 static void kill_tree(struct __test_metadata *_metadata, struct rst *r,
 		      const struct tree_pids *tp)
@@ -385,26 +400,13 @@ FIXTURE(tree) {
 
 FIXTURE_SETUP(tree)
 {
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[PATH_MAX];
-
-	self->r.orig = -1;
-	self->r.pid = -1;
-	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_tree.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(tmpl));
-	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+	rst_init(&self->r);
+	test_dir_make(_metadata, "ckpt_tree");
 }
 
 FIXTURE_TEARDOWN(tree)
 {
-	target_kill(self->r.orig);
-	target_kill(self->r.pid);
-	if (self->r.have_parsed)
-		ckpt_image_free(&self->r.parsed);
-	free(self->r.img);
-	if (g_dir[0])
-		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rst_cleanup(&self->r);
 }
 
 /*
@@ -422,12 +424,7 @@ TEST_F_TIMEOUT(tree, pipeline, 300)
 	expect_original_ok(_metadata, &self->r);
 	ASSERT_EQ(0, unlink(g_dir_file("total")));
 
-	self->r.pid = restart_img(self->r.img, self->r.len, 0, self->r.log,
-				  sizeof(self->r.log));
-	ASSERT_GT(self->r.pid, 0) {
-		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
-		       self->r.log);
-	}
+	restart_image(_metadata, &self->r, 0);
 	EXPECT_NE(tp.root, self->r.pid);
 	expect_exit(_metadata, &self->r, 0);
 	EXPECT_TRUE(no_child());
@@ -469,15 +466,11 @@ TEST_F_TIMEOUT(tree, new_pid_ns, 300)
 		SKIP(return, "needs CAP_SYS_ADMIN");
 	spawn_and_checkpoint(_metadata, &self->r, tree_fn, NULL);
 	tp = read_pids(_metadata);
-	self->r.pid = restart_img(self->r.img, self->r.len,
-				  CKPT_RESTART_NEWPID, self->r.log,
-				  sizeof(self->r.log));
-	ASSERT_GT(self->r.pid, 0) {
-		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
-		       self->r.log);
-	}
+	restart_image(_metadata, &self->r, CKPT_RESTART_NEWPID);
 	EXPECT_NE(tp.root, self->r.pid);
 	expect_exit(_metadata, &self->r, 0);
+	/* In its namespace, the root had its pid: it took the checks above */
+	EXPECT_EQ(tp.root, read_root_pid(_metadata));
 	/* The original, untouched, runs on with the same pids */
 	ASSERT_EQ(0, unlink(g_dir_file("total")));
 	expect_original_ok(_metadata, &self->r);
@@ -753,22 +746,22 @@ TEST_F_TIMEOUT(tree, threads, 300)
 	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SIGPENDING));
 	EXPECT_EQ(0, shared);
 	expect_original_ok(_metadata, &self->r);
-	self->r.pid = restart_img(self->r.img, self->r.len, 0, self->r.log,
-				  sizeof(self->r.log));
-	ASSERT_GT(self->r.pid, 0) {
-		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
-		       self->r.log);
-	}
+	restart_image(_metadata, &self->r, 0);
 	expect_exit(_metadata, &self->r, 0);
 }
 
 /* With CKPT_RESTART_PIDS the threads keep their tids */
 TEST_F_TIMEOUT(tree, threads_pids, 300)
 {
+	pid_t orig;
+
 	if (geteuid() != 0)
 		SKIP(return, "needs CAP_CHECKPOINT_RESTORE");
 	spawn_and_checkpoint(_metadata, &self->r, threads_fn, NULL);
+	orig = self->r.orig;
 	kill_and_restart(_metadata, &self->r, CKPT_RESTART_PIDS);
+	/* So the process compares each thread's tid with the original's */
+	EXPECT_EQ(orig, self->r.pid);
 	expect_exit(_metadata, &self->r, 0);
 }
 
@@ -893,12 +886,7 @@ TEST_F_TIMEOUT(tree, futex_timed_waits, 120)
 	EXPECT_EQ(1, futex);
 	EXPECT_EQ(1, shared);
 	expect_original_ok(_metadata, &self->r);
-	self->r.pid = restart_img(self->r.img, self->r.len, 0, self->r.log,
-				  sizeof(self->r.log));
-	ASSERT_GT(self->r.pid, 0) {
-		TH_LOG("restart: %s; log:\n%s", strerror(-self->r.pid),
-		       self->r.log);
-	}
+	restart_image(_metadata, &self->r, 0);
 	expect_exit(_metadata, &self->r, 0);
 }
 
@@ -1005,21 +993,14 @@ FIXTURE(bad_tree) {
 
 FIXTURE_SETUP(bad_tree)
 {
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[PATH_MAX];
-
-	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_bad_tree.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(tmpl));
-	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+	test_dir_make(_metadata, "ckpt_bad_tree");
 	image_copy_init(_metadata, &self->ic, tree_fn, NULL);
 }
 
 FIXTURE_TEARDOWN(bad_tree)
 {
 	image_copy_free(&self->ic);
-	if (g_dir[0])
-		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_dir_remove();
 }
 
 TEST_F_TIMEOUT(bad_tree, clone_and_task_records, 600)
@@ -1104,21 +1085,14 @@ FIXTURE(bad_futex) {
 
 FIXTURE_SETUP(bad_futex)
 {
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[PATH_MAX];
-
-	snprintf(tmpl, sizeof(tmpl), "%s/ckpt_bad_futex.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	ASSERT_NE(NULL, mkdtemp(tmpl));
-	ASSERT_NE(NULL, realpath(tmpl, g_dir));
+	test_dir_make(_metadata, "ckpt_bad_futex");
 	image_copy_init(_metadata, &self->ic, futex_wait_fn, NULL);
 }
 
 FIXTURE_TEARDOWN(bad_futex)
 {
 	image_copy_free(&self->ic);
-	if (g_dir[0])
-		nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_dir_remove();
 }
 
 TEST_F_TIMEOUT(bad_futex, cpu_restart_fields, 300)
