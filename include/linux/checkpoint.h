@@ -277,6 +277,14 @@ int cap_cred_checkpoint(struct ckpt_ctx *ctx, const struct cred *cred,
 			u32 *objref);
 int cap_cred_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h);
 
+int posix_timers_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct ckpt_hdr_posix_timer **recs, u32 *nr,
+			    u32 *next_id);
+int posix_timer_check(struct ckpt_ctx *ctx,
+		      const struct ckpt_hdr_posix_timer *h);
+int posix_timer_restore(struct ckpt_ctx *ctx,
+			const struct ckpt_hdr_posix_timer *h, pid_t tid);
+
 int arch_ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int arch_cpu_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t);
 int arch_cpu_restore(struct ckpt_ctx *ctx);

@@ -75,7 +75,6 @@ static bool ckpt_same_ns(const struct nsproxy *a, const struct nsproxy *b)
 /* Refuse what this version cannot save, naming it */
 static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	struct signal_struct *sig = t->signal;
 	pid_t pid = task_pid_vnr(t);
 	bool shared;
 	int ret;
@@ -86,9 +85,6 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (t->seccomp.mode == SECCOMP_MODE_FILTER)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d: seccomp filters not supported", pid);
-	if (!hlist_empty(&sig->posix_timers))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d: POSIX timers not supported", pid);
 
 	task_lock(t);
 	ret = 0;

@@ -26,6 +26,7 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
 int ckpt_do_verify(struct ckpt_ctx *ctx);
 int ckpt_do_restart(struct ckpt_ctx *ctx);
 void ckpt_rtasks_free(struct ckpt_ctx *ctx);
+struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, u32 pid);
 
 /* task.c */
 int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,

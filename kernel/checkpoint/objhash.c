@@ -141,7 +141,7 @@ static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 	case CKPT_OBJ_SIGNAL:
 		/* Restart keeps a copy of the record; checkpoint holds none */
 		if (restart)
-			kfree(ptr);
+			kvfree(ptr);
 		break;
 	}
 }

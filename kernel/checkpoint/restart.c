@@ -87,8 +87,8 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/* Where a process group or session of the image is, once it exists */
-static struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, u32 pid)
+/* The task of the image with pid @pid, once read; NULL if none */
+struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, u32 pid)
 {
 	return xa_load(&ctx->rpids, pid);
 }

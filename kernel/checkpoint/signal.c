@@ -5,10 +5,12 @@
  * subreaper mark; with them, the dumpable mode of the group's address
  * space; and the pending signals, of the task and of its group.
  *
- * Restart sets the limits and arms the timers in a step deferred to the
- * end of the restore (ckpt_defer()), so that the image's lower limits
- * (RLIMIT_NOFILE, RLIMIT_AS...) do not get in the way of rebuilding the
- * rest and the timers count from when the task runs again.  It sets
+ * Restart sets the limits and arms the timers (the interval timers and
+ * the POSIX timers, whose records follow the group's SIGNAL record) in
+ * a step deferred to the end of the restore (ckpt_defer()), so that the
+ * image's lower limits (RLIMIT_NOFILE, RLIMIT_AS...) do not get in the
+ * way of rebuilding the rest, a timer signalling one of the group's
+ * threads finds it, and the timers count from when the task runs again.  It sets
  * them as setrlimit(2) and setitimer(2) do, with the restarter's
  * rights: a hard limit above the restarter's needs CAP_SYS_RESOURCE.  The dumpable mode is
  * set once the image's credentials are taken, since taking them may
@@ -29,6 +31,16 @@
 #include <linux/string.h>
 
 #include "checkpoint.h"
+
+/**
+ * struct ckpt_signal_obj - a thread group's state, as restart keeps it
+ * @h: its CKPT_HDR_SIGNAL record
+ * @timers: its h.nr_posix_timers POSIX timers, in increasing id
+ */
+struct ckpt_signal_obj {
+	struct ckpt_hdr_signal h;
+	struct ckpt_hdr_posix_timer timers[];
+};
 
 /*
  * The interval timers of @t, as getitimer(2) would give them to it.
@@ -80,16 +92,20 @@ static int ckpt_itimers(struct task_struct *t, struct ckpt_itimer *it)
  * The signal_struct is not referenced by the object table: the tasks of
  * the checkpoint, which are, keep it.
  *
- * Return: 0; -EOPNOTSUPP (with a log line) for a dumpable mode that
- * restart could not give back; -EBUSY for a task exiting; or the error
- * of a write.
+ * The group's POSIX timers follow the record, one record each.
+ *
+ * Return: 0; -EOPNOTSUPP (with a log line) for a dumpable mode or a
+ * timer that restart could not give back; -EBUSY for a task exiting;
+ * -ENOMEM; or the error of a write.
  */
 int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 			   u32 *objref)
 {
 	struct signal_struct *sig = t->signal;
+	struct ckpt_hdr_posix_timer *timers;
 	struct ckpt_hdr_signal h = {};
 	int i, ret, dumpable = -1;
+	u32 nr_timers;
 
 	BUILD_BUG_ON(RLIM_NLIMITS != CKPT_RLIM_NLIMITS);
 	BUILD_BUG_ON(sizeof(sig->rlim[0].rlim_cur) != sizeof(h.rlim[0].cur));
@@ -128,11 +144,21 @@ int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	if (sig->is_child_subreaper)
 		h.flags |= CKPT_SIGNAL_CHILD_SUBREAPER;
 
+	ret = posix_timers_checkpoint(ctx, t, &timers, &nr_timers,
+				      &h.next_posix_timer_id);
+	if (ret)
+		return ret;
+	h.nr_posix_timers = nr_timers;
 	ret = ckpt_obj_lookup_add(ctx, sig, CKPT_OBJ_SIGNAL, objref);
 	if (ret <= 0)
-		return ret;
+		goto out;
 	h.objref = *objref;
-	return ckpt_write_obj(ctx, &h, CKPT_HDR_SIGNAL);
+	ret = ckpt_write_obj(ctx, &h, CKPT_HDR_SIGNAL);
+	for (i = 0; i < nr_timers && !ret; i++)
+		ret = ckpt_write_obj(ctx, &timers[i], CKPT_HDR_POSIX_TIMER);
+out:
+	kvfree(timers);
+	return ret;
 }
 
 /**
@@ -140,15 +166,19 @@ int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
  * @ctx: restart context
  * @h: the CKPT_HDR_SIGNAL record
  *
- * Unless only verifying, keeps a copy in the object table, for the
- * tasks that refer to it (ckpt_signal_take()).
+ * Reads and checks the POSIX_TIMER records that follow it.  Unless only
+ * verifying, keeps a copy of all in the object table, for the tasks
+ * that refer to it (ckpt_signal_take()).
  *
- * Return: 0, -EINVAL with a log line naming the bad field, or -ENOMEM.
+ * Return: 0, -EINVAL with a log line naming the bad field, -ENOMEM, or
+ * the error of a read.
  */
 int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h)
 {
-	struct ckpt_hdr_signal *copy;
-	int i, ret;
+	const struct ckpt_hdr_posix_timer *pt;
+	struct ckpt_signal_obj *obj;
+	u32 i, nr, objref, prev_id = 0;
+	int ret;
 
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
 	if (ret)
@@ -160,6 +190,12 @@ int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h)
 	if (h->nr_rlimits != CKPT_RLIM_NLIMITS)
 		return ckpt_bad(ctx, "SIGNAL", "nr_rlimits", "%u, not %u",
 				h->nr_rlimits, CKPT_RLIM_NLIMITS);
+	if (h->nr_posix_timers > CKPT_POSIX_TIMERS_MAX)
+		return ckpt_bad(ctx, "SIGNAL", "nr_posix_timers", "%u, more than %u",
+				h->nr_posix_timers, CKPT_POSIX_TIMERS_MAX);
+	if (h->next_posix_timer_id > INT_MAX)
+		return ckpt_bad(ctx, "SIGNAL", "next_posix_timer_id", "%u",
+				h->next_posix_timer_id);
 	for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
 		if (h->rlim[i].cur > h->rlim[i].max)
 			return ckpt_bad(ctx, "SIGNAL", "rlim",
@@ -174,32 +210,98 @@ int ckpt_signal_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_signal *h)
 					"%d: %llu ns left, interval %llu ns", i,
 					h->itimer[i].value_ns,
 					h->itimer[i].interval_ns);
-	if (ckpt_verify_only(ctx))
-		return ckpt_obj_define(ctx, h->objref, CKPT_OBJ_SIGNAL);
 
-	copy = kmemdup(h, sizeof(*h), GFP_KERNEL);
-	if (!copy)
+	/* @h is only valid until the next record is read */
+	nr = h->nr_posix_timers;
+	objref = h->objref;
+	obj = kvmalloc(struct_size(obj, timers, ckpt_verify_only(ctx) ? 0 : nr),
+		       GFP_KERNEL);
+	if (!obj)
 		return -ENOMEM;
-	return ckpt_obj_insert(ctx, h->objref, CKPT_OBJ_SIGNAL, copy);
+	obj->h = *h;
+	for (i = 0; i < nr; i++) {
+		pt = (void *)ckpt_read_rec_type(ctx, CKPT_HDR_POSIX_TIMER);
+		ret = PTR_ERR_OR_ZERO(pt) ?: posix_timer_check(ctx, pt);
+		if (!ret && i && pt->id <= prev_id)
+			ret = ckpt_bad(ctx, "POSIX_TIMER", "id",
+				       "%u after %u: not in increasing order",
+				       pt->id, prev_id);
+		if (ret) {
+			kvfree(obj);
+			return ret;
+		}
+		prev_id = pt->id;
+		if (!ckpt_verify_only(ctx))
+			obj->timers[i] = *pt;
+	}
+	if (ckpt_verify_only(ctx)) {
+		kvfree(obj);
+		return ckpt_obj_define(ctx, objref, CKPT_OBJ_SIGNAL);
+	}
+	return ckpt_obj_insert(ctx, objref, CKPT_OBJ_SIGNAL, obj);
 }
 
 static void ckpt_signal_free(void *data)
 {
-	kfree(data);
+	kvfree(data);
+}
+
+/* The thread a timer of current's group signals, in current's pid ns */
+static int ckpt_timer_thread(struct ckpt_ctx *ctx,
+			     const struct ckpt_hdr_posix_timer *pt, pid_t *tid)
+{
+	struct ckpt_rtask *rt = ckpt_rtask_of(ctx, pt->tid);
+
+	if (!rt || !rt->task || rt->clone.flags & CKPT_CLONE_ZOMBIE ||
+	    rt->tgid != ctx->rtask->tgid)
+		return ckpt_err(ctx, -EINVAL,
+				"POSIX timer %u: task %u is not a thread of its group",
+				pt->id, pt->tid);
+	*tid = task_pid_vnr(rt->task);
+	return 0;
+}
+
+/* The POSIX timers of the image, each with its id; then the next id */
+static int ckpt_posix_timers_apply(struct ckpt_ctx *ctx,
+				   const struct ckpt_signal_obj *obj)
+{
+	const struct ckpt_hdr_posix_timer *pt;
+	pid_t tid;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < obj->h.nr_posix_timers; i++) {
+		pt = &obj->timers[i];
+		tid = 0;
+		ret = 0;
+		if (pt->notify & SIGEV_THREAD_ID)
+			ret = ckpt_timer_thread(ctx, pt, &tid);
+		ret = ret ?: posix_timer_restore(ctx, pt, tid);
+		if (ret)
+			return ret;
+	}
+	WRITE_ONCE(current->signal->next_posix_timer_id,
+		   obj->h.next_posix_timer_id);
+	return 0;
 }
 
 /*
- * Deferred: the resource limits and the interval timers of the image, as
- * setrlimit(2) and setitimer(2) set them
+ * Deferred: the POSIX timers, the resource limits and the interval
+ * timers of the image, as timer_create(2), setrlimit(2) and
+ * setitimer(2) set them
  */
 static int ckpt_signal_apply(struct ckpt_ctx *ctx, void *data)
 {
-	const struct ckpt_hdr_signal *h = data;
+	const struct ckpt_signal_obj *obj = data;
+	const struct ckpt_hdr_signal *h = &obj->h;
 	const struct ckpt_rlimit *rlim = h->rlim;
 	struct itimerspec64 spec;
 	struct rlimit new;
 	int i, ret;
 
+	ret = ckpt_posix_timers_apply(ctx, obj);
+	if (ret)
+		return ret;
 	for (i = 0; i < CKPT_RLIM_NLIMITS; i++) {
 		new.rlim_cur = rlim[i].cur;
 		new.rlim_max = rlim[i].max;
@@ -227,24 +329,27 @@ static int ckpt_signal_apply(struct ckpt_ctx *ctx, void *data)
  *
  * Marks current a child subreaper as the image says, notes its dumpable
  * mode for the end of the restore, and defers setting its resource
- * limits and interval timers until everything else is restored.
+ * limits and making its timers until everything else is restored.
  *
  * Return: 0, -EINVAL if the object was not built, or -ENOMEM.
  */
 int ckpt_signal_take(struct ckpt_ctx *ctx, u32 objref)
 {
+	const struct ckpt_signal_obj *obj;
 	const struct ckpt_hdr_signal *h;
 	void *copy;
 
-	h = ckpt_obj_fetch(ctx, objref, CKPT_OBJ_SIGNAL);
-	if (!h)
+	obj = ckpt_obj_fetch(ctx, objref, CKPT_OBJ_SIGNAL);
+	if (!obj)
 		return ckpt_err(ctx, -EINVAL, "signal %u was not built", objref);
+	h = &obj->h;
 	/* No child to tell yet: the children it forks inherit the mark */
 	if (h->flags & CKPT_SIGNAL_CHILD_SUBREAPER)
 		current->signal->is_child_subreaper = 1;
 	ctx->rtask->dumpable = h->dumpable;
 
-	copy = kmemdup(h, sizeof(*h), GFP_KERNEL);
+	copy = kvmemdup(obj, struct_size(obj, timers, h->nr_posix_timers),
+			GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
 	return ckpt_defer(ctx, ckpt_signal_apply, ckpt_signal_free, copy);
@@ -298,6 +403,9 @@ static int ckpt_sigpending_queue(struct ckpt_sigpending_walk *w, u32 queue,
 			if (q->info.si_signo != sig)
 				continue;
 			found = true;
+			/* A POSIX timer's own entry: saved with the timer */
+			if (q->flags & SIGQUEUE_PREALLOC)
+				continue;
 			ret = ckpt_sigpending_add(w, queue, sig, &q->info);
 			if (ret)
 				return ret;

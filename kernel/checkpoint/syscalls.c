@@ -59,7 +59,8 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sigpending) != 144);
 	BUILD_BUG_ON(sizeof(struct ckpt_itimer) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signal) !=
-		     24 + 16 * CKPT_RLIM_NLIMITS + 16 * CKPT_NR_ITIMERS);
+		     32 + 16 * CKPT_RLIM_NLIMITS + 16 * CKPT_NR_ITIMERS);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_posix_timer) != 80);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sched) +
 		     CKPT_CPUS_MAX / 8 > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_pages) +

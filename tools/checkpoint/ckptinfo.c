@@ -824,6 +824,7 @@ static const char *clock_name(uint32_t clockid)
 	case 7:	return "BOOTTIME";
 	case 8:	return "REALTIME_ALARM";
 	case 9:	return "BOOTTIME_ALARM";
+	case 11: return "TAI";
 	}
 	return NULL;
 }
@@ -1276,6 +1277,11 @@ static void print_signal(struct info *in, const struct ckpt_hdr *h)
 	out(in, "objref %u  flags %#x%s  dumpable %u  nr_rlimits %u", r->objref,
 	    r->flags, r->flags & CKPT_SIGNAL_CHILD_SUBREAPER ?
 	    " CHILD_SUBREAPER" : "", r->dumpable, r->nr_rlimits);
+	out(in, "nr_posix_timers %u  next_posix_timer_id %u",
+	    r->nr_posix_timers, r->next_posix_timer_id);
+	if (r->nr_posix_timers > CKPT_POSIX_TIMERS_MAX)
+		problem(in, "nr_posix_timers %u, more than %u",
+			r->nr_posix_timers, CKPT_POSIX_TIMERS_MAX);
 	if (r->nr_rlimits != CKPT_RLIM_NLIMITS)
 		problem(in, "nr_rlimits %u, expected %u", r->nr_rlimits,
 			CKPT_RLIM_NLIMITS);
@@ -1313,6 +1319,39 @@ static void print_sigpending(struct info *in, const struct ckpt_hdr *h)
 		problem(in, "signo %u", r->signo);
 	if ((uint32_t)w[0] != r->signo)
 		problem(in, "si_signo %d for signal %u", w[0], r->signo);
+}
+
+static void print_posix_timer(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_posix_timer *r = (const void *)h;
+	static const char * const notify[] = {
+		"SIGNAL", "NONE", "THREAD", "?", "THREAD_ID"
+	};
+	const char *clock;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	clock = clock_name((uint32_t)r->clockid);
+	out(in, "id %u  clock %d (%s)  notify %u (%s)  signo %u  tid %u  value %#" PRIx64,
+	    r->id, r->clockid, clock ? clock : "?", r->notify,
+	    r->notify < 5 ? notify[r->notify] : "?", r->signo, r->tid,
+	    (uint64_t)r->value);
+	out(in, "%s %" PRIu64 " ns  interval %" PRIu64 " ns  overrun %" PRId64
+	    "  last %" PRId64 "%s%s  sig_overrun %u",
+	    r->flags & CKPT_POSIX_TIMER_ABSTIME ? "expires at" : "value",
+	    (uint64_t)r->value_ns, (uint64_t)r->interval_ns,
+	    (int64_t)r->overrun, (int64_t)r->overrun_last,
+	    r->flags & CKPT_POSIX_TIMER_PENDING ? "  PENDING" : "",
+	    r->flags & CKPT_POSIX_TIMER_REARM ? " REARM" : "", r->sig_overrun);
+	if (!clock)
+		problem(in, "unknown clock %d", r->clockid);
+	if (r->notify >= 5 || !strcmp(notify[r->notify], "?"))
+		problem(in, "unknown notify %u", r->notify);
+	if (r->flags & ~CKPT_POSIX_TIMER_FLAGS)
+		problem(in, "unknown flags %#x",
+			r->flags & ~CKPT_POSIX_TIMER_FLAGS);
+	if (r->id > INT32_MAX)
+		problem(in, "id %u", r->id);
 }
 
 typedef void (*print_fn)(struct info *in, const struct ckpt_hdr *h);
@@ -1353,6 +1392,7 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_SIGHAND:	return print_sighand;
 	case CKPT_HDR_SIGNAL:	return print_signal;
 	case CKPT_HDR_SIGPENDING:	return print_sigpending;
+	case CKPT_HDR_POSIX_TIMER:	return print_posix_timer;
 	case CKPT_HDR_SCHED:	return print_sched;
 	}
 	return NULL;

@@ -2,7 +2,7 @@
 /*
  * restart - restart a process from an image
  *
- *	restart [-d] [-p] [-l LOGFILE] [FILE]
+ *	restart [-d] [-p] [-n] [-l LOGFILE] [FILE]
  *
  * restart(2) creates the process described by the image (FILE, or
  * stdin) as a child of the caller and returns its pid.  By default
@@ -10,7 +10,9 @@
  * the signal number if it was killed, as a shell would: running
  * "restart img" is like running the checkpointed program itself.
  * -d detaches instead: print the new pid and exit at once.  -p asks
- * the kernel to give the process the pid it had in the image.
+ * the kernel to give the processes the pids they had in the image; -n
+ * to make them, with those pids, in a new pid namespace, whose init is
+ * then our child (and exits with the status of the image's root).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +28,10 @@
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: %s [-d] [-p] [-l LOGFILE] [FILE]\n"
+		"usage: %s [-d] [-p] [-n] [-l LOGFILE] [FILE]\n"
 		"  -d          detach: print the new pid and exit at once\n"
 		"  -p          keep the pids of the image\n"
+		"  -n          keep them in a new pid namespace\n"
 		"  -l LOGFILE  write the kernel's log to LOGFILE ('-': stderr)\n"
 		"  FILE        the image (default: stdin)\n",
 		progname);
@@ -45,7 +48,7 @@ static const char *explain(int err)
 	case EBADMSG:
 		return " (image checksum mismatch)";
 	case EPERM:
-		return " (credentials or pid the caller may not give: see the log, -l)";
+		return " (credentials or pids the caller may not give: see the log, -l)";
 	case EBUSY:
 		return " (the pid of the image is taken)";
 	case ENOENT:
@@ -71,13 +74,16 @@ int main(int argc, char **argv)
 	long ret;
 
 	progname = "restart";
-	while ((opt = getopt(argc, argv, "dpl:h")) != -1) {
+	while ((opt = getopt(argc, argv, "dpnl:h")) != -1) {
 		switch (opt) {
 		case 'd':
 			detach = 1;
 			break;
 		case 'p':
 			flags |= CKPT_RESTART_PIDS;
+			break;
+		case 'n':
+			flags |= CKPT_RESTART_NEWPID;
 			break;
 		case 'l':
 			log_path = optarg;

@@ -26,7 +26,7 @@
 
 /* "LNXCKPT1" read as a little-endian __u64 */
 #define CKPT_MAGIC		0x3154504b43584e4cULL
-#define CKPT_VERSION		5
+#define CKPT_VERSION		6
 
 /* Every record length is a multiple of this */
 #define CKPT_ALIGN		8
@@ -38,6 +38,8 @@
 #define CKPT_PATH_MAX		4096
 /* Tasks of one image, at most */
 #define CKPT_TASKS_MAX		4096
+/* POSIX timers of one thread group, at most */
+#define CKPT_POSIX_TIMERS_MAX	4096
 
 /* checkpoint(2) flags: none yet */
 #define CKPT_CHECKPOINT_FLAGS	0UL
@@ -95,6 +97,8 @@
  * @CKPT_HDR_SIGNAL: state of a thread group (resource limits...):
  *	struct ckpt_hdr_signal
  * @CKPT_HDR_SIGPENDING: a pending signal: struct ckpt_hdr_sigpending
+ * @CKPT_HDR_POSIX_TIMER: a POSIX timer of a thread group:
+ *	struct ckpt_hdr_posix_timer
  */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
@@ -136,6 +140,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SIGHAND = 601,
 	CKPT_HDR_SIGNAL = 602,
 	CKPT_HDR_SIGPENDING = 603,
+	CKPT_HDR_POSIX_TIMER = 604,
 };
 
 /**
@@ -1342,6 +1347,10 @@ struct ckpt_itimer {
  * @flags: CKPT_SIGNAL_* flags
  * @dumpable: PR_GET_DUMPABLE value: 0 or 1 (SUID_DUMP_USER)
  * @nr_rlimits: number of entries in @rlim, %CKPT_RLIM_NLIMITS
+ * @nr_posix_timers: number of CKPT_HDR_POSIX_TIMER records that follow
+ *	this one, at most %CKPT_POSIX_TIMERS_MAX
+ * @next_posix_timer_id: where timer_create(2) starts looking for a free
+ *	id, 0 to INT_MAX
  * @rlim: resource limit n in rlim[n]
  * @itimer: interval timer n (ITIMER_REAL 0, ITIMER_VIRTUAL 1,
  *	ITIMER_PROF 2) in itimer[n]; alarm(2) is ITIMER_REAL
@@ -1352,8 +1361,64 @@ struct ckpt_hdr_signal {
 	__u32 flags;
 	__u32 dumpable;
 	__u32 nr_rlimits;
+	__u32 nr_posix_timers;
+	__u32 next_posix_timer_id;
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
 	struct ckpt_itimer itimer[CKPT_NR_ITIMERS];
+};
+
+/* ckpt_hdr_posix_timer.flags */
+#define CKPT_POSIX_TIMER_ABSTIME	(1U << 0)	/* TIMER_ABSTIME */
+#define CKPT_POSIX_TIMER_PENDING	(1U << 1)	/* its signal is queued */
+#define CKPT_POSIX_TIMER_REARM		(1U << 2)	/* ...and rearms it */
+#define CKPT_POSIX_TIMER_FLAGS		0x7U
+
+/**
+ * struct ckpt_hdr_posix_timer - a POSIX timer (timer_create(2))
+ *
+ * The timers of a thread group follow its CKPT_HDR_SIGNAL record, in
+ * increasing @id.  Restart gives each its id again.
+ *
+ * @h: record header
+ * @id: its id, 0 to INT_MAX
+ * @clockid: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI,
+ *	CLOCK_REALTIME_ALARM or CLOCK_BOOTTIME_ALARM
+ * @notify: sigev_notify: SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, or
+ *	SIGEV_SIGNAL | SIGEV_THREAD_ID
+ * @signo: sigev_signo, 1 to %CKPT_NSIG unless @notify is SIGEV_NONE
+ * @tid: for SIGEV_THREAD_ID, the thread it signals (a pid of the
+ *	image, of the same thread group); 0 otherwise
+ * @flags: CKPT_POSIX_TIMER_* flags.  PENDING: its signal was queued
+ *	and not yet delivered (it is not among the SIGPENDING records);
+ *	REARM (with PENDING, for a periodic timer): delivering it rearms
+ *	the timer, which waits for that
+ * @value: sigev_value, given to the handler as si_value
+ * @value_ns: time left until it expires, as timer_gettime(2) gives it,
+ *	or with ABSTIME (CLOCK_REALTIME only) the CLOCK_REALTIME time it
+ *	expires at; 0 if disarmed
+ * @interval_ns: its period, 0 for a one-shot timer
+ * @overrun: overruns counted since its signal was last queued, -1
+ *	before the first
+ * @overrun_last: what timer_getoverrun(2) gives, 0 to INT_MAX
+ * @sig_overrun: with PENDING, the si_overrun the queued signal has so
+ *	far, 0 to INT_MAX; else 0
+ * @__pad: zero
+ */
+struct ckpt_hdr_posix_timer {
+	struct ckpt_hdr h;
+	__u32 id;
+	__s32 clockid;
+	__u32 notify;
+	__u32 signo;
+	__u32 tid;
+	__u32 flags;
+	__u64 value;
+	__u64 value_ns;
+	__u64 interval_ns;
+	__s64 overrun;
+	__s64 overrun_last;
+	__u32 sig_overrun;
+	__u32 __pad;
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -3122,6 +3122,39 @@ TEST_F_TIMEOUT(restart, tool_restart_pids, 120)
 	EXPECT_TRUE(no_child());
 }
 
+/*
+ * restart -n FILE: the image's pid in a new pid namespace, although the
+ * original, still there, holds it in ours
+ */
+TEST_F_TIMEOUT(restart, tool_restart_newpid, 120)
+{
+	char path[PATH_MAX + 16], out[4096], buf[128];
+	int status;
+
+	if (!have_tool("restart", "-n"))
+		SKIP(return, "no restart tool on PATH");
+	if (geteuid() != 0)
+		SKIP(return, "needs CAP_SYS_ADMIN");
+	spawn_and_checkpoint(_metadata, &self->r, pid_fn, NULL);
+	path_of(path, sizeof(path), "img");
+	ASSERT_EQ(0, write_file("img", self->r.img, self->r.len));
+
+	status = run_tool(NULL, out, sizeof(out), "restart", "-n", path, NULL);
+	EXPECT_TRUE(exited(status, 0)) {
+		TH_LOG("restart -n: %s (1: new pid); output: %s",
+		       describe(status, buf, sizeof(buf)), out);
+		show_report(_metadata);
+	}
+	/* With -p instead, the pid is taken */
+	status = run_tool(NULL, out, sizeof(out), "restart", "-p", path, NULL);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+		    strstr(out, "pid of the image is taken")) {
+		TH_LOG("restart -p: %s; output: %s",
+		       describe(status, buf, sizeof(buf)), out);
+	}
+	EXPECT_EQ('T', proc_state(self->r.orig));
+}
+
 /* ---- bad images ---- */
 
 /* A page of known data in the target, to damage in the image */

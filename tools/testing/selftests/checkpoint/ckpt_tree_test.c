@@ -6,8 +6,9 @@
  * data in both pipes and restarted by one restart(); fd tables and fs
  * state shared by CLONE_FILES | CLONE_FS; trees that cannot be saved
  * (a running child, an fd table shared outside the tree) refused; the
- * threads of a process, each with its TLS, mask and pending signal; and
- * bad CLONE and TASK records of a tree rejected by VERIFY and restart.
+ * threads of a process, each with its TLS, mask and pending signal; its
+ * POSIX timers, with their ids, pending signals and overruns; and bad
+ * CLONE, TASK and POSIX_TIMER records rejected by VERIFY and restart.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -890,6 +891,283 @@ TEST_F_TIMEOUT(tree, futex_timed_waits, 120)
 	expect_exit(_metadata, &self->r, 0);
 }
 
+/* ---- POSIX timers ---- */
+
+#define PT_SIG_PERIODIC	(SIGRTMIN + 3)	/* blocked: pending, rearms */
+#define PT_SIG_THREAD	(SIGRTMIN + 4)	/* to the worker thread */
+#define PT_PERIOD_NS	10000000L	/* 10 ms */
+#define PT_SLEEPER_S	100		/* SIGEV_NONE, one-shot */
+#define PT_ABS_S	30		/* absolute CLOCK_REALTIME */
+#define PT_THREAD_NS	1500000000L	/* to the worker, one-shot */
+#define PT_NEXT_ID	5		/* 0, 2, 3, 4 made, 1 deleted */
+
+static volatile pid_t pt_worker_tid;
+static siginfo_t pt_worker_info;
+static double pt_worker_at;
+
+static int pt_create(clockid_t clock, int notify, int signo, int value,
+		     pid_t tid, int *id)
+{
+	struct sigevent sev;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = notify;
+	sev.sigev_signo = signo;
+	sev.sigev_value.sival_int = value;
+	sev._sigev_un._tid = tid;
+	return syscall(SYS_timer_create, clock, &sev, id);
+}
+
+static int pt_set(int id, int flags, long value_s, long value_ns,
+		  long interval_ns)
+{
+	struct itimerspec its = { { 0, interval_ns }, { value_s, value_ns } };
+
+	return syscall(SYS_timer_settime, id, flags, &its, NULL);
+}
+
+static double pt_left(int id, double *interval)
+{
+	struct itimerspec its;
+
+	if (syscall(SYS_timer_gettime, id, &its))
+		return -1;
+	if (interval)
+		*interval = its.it_interval.tv_sec +
+			    its.it_interval.tv_nsec / 1e9;
+	return its.it_value.tv_sec + its.it_value.tv_nsec / 1e9;
+}
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *pt_worker(void *arg)
+{
+	struct timespec ts = { 30, 0 };
+	sigset_t set;
+	int ret;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, PT_SIG_THREAD);
+	pt_worker_tid = syscall(SYS_gettid);
+	/* The group stop for the checkpoint interrupts the wait */
+	do
+		ret = sigtimedwait(&set, &pt_worker_info, &ts);
+	while (ret < 0 && errno == EINTR);
+	if (ret == PT_SIG_THREAD)
+		pt_worker_at = now_mono();
+	return NULL;
+}
+
+/* The clock /proc/self/timers gives timer @id, -1 if none */
+static int pt_proc_clock(int id)
+{
+	int cur = -1, clock = -1, v;
+	char line[128];
+	FILE *f;
+
+	f = fopen("/proc/self/timers", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "ID: %d", &v) == 1)
+			cur = v;
+		else if (cur == id && sscanf(line, "ClockID: %d", &v) == 1)
+			clock = v;
+	}
+	fclose(f);
+	return clock;
+}
+
+/* What the timers of posix_timers_fn() must look like once it resumes */
+static int pt_check(const int *id, double sleeper_before, double abs_at,
+		    double thread_before, double thread_left, bool restored,
+		    double resumed)
+{
+	struct timespec zero = { 0, 0 }, two = { 2, 0 };
+	double left, iv;
+	siginfo_t si;
+	sigset_t set;
+	int ov, new_id;
+
+	left = pt_left(id[0], &iv);
+	if (left <= 0 || left > sleeper_before || iv != 0)
+		return fail(30, "sleeper: %.3f s left (%.3f before), interval %.3f",
+			    left, sleeper_before, iv);
+	if (pt_proc_clock(id[0]) != CLOCK_MONOTONIC ||
+	    pt_proc_clock(id[3]) != CLOCK_REALTIME ||
+	    pt_proc_clock(id[4]) != CLOCK_BOOTTIME)
+		return fail(31, "clocks: %d %d %d", pt_proc_clock(id[0]),
+			    pt_proc_clock(id[3]), pt_proc_clock(id[4]));
+
+	/* Pending since before the checkpoint, with its overruns */
+	sigemptyset(&set);
+	sigaddset(&set, PT_SIG_PERIODIC);
+	if (sigtimedwait(&set, &si, &zero) != PT_SIG_PERIODIC)
+		return fail(32, "periodic: no signal pending: %s",
+			    strerror(errno));
+	ov = syscall(SYS_timer_getoverrun, id[2]);
+	if (si.si_code != SI_TIMER || si.si_timerid != id[2] ||
+	    si.si_value.sival_int != 222 || si.si_overrun < 5 ||
+	    ov != si.si_overrun)
+		return fail(33, "periodic: code %d timer %d value %d overrun %d (getoverrun %d)",
+			    si.si_code, si.si_timerid, si.si_value.sival_int,
+			    si.si_overrun, ov);
+	/* Delivering it rearmed it */
+	if (sigtimedwait(&set, &si, &two) != PT_SIG_PERIODIC ||
+	    si.si_timerid != id[2])
+		return fail(34, "periodic: not rearmed: %s", strerror(errno));
+	left = pt_left(id[2], &iv);
+	if (left <= 0 || left > PT_PERIOD_NS / 1e9 ||
+	    iv != PT_PERIOD_NS / 1e9)
+		return fail(35, "periodic: %.6f s left, interval %.6f", left,
+			    iv);
+	if (syscall(SYS_timer_delete, id[2]))
+		return fail(36, "periodic: delete: %s", strerror(errno));
+
+	/* The absolute timer keeps its wall-clock expiry */
+	left = pt_left(id[3], NULL);
+	if (left < abs_at - now_real() - 0.5 || left > abs_at - now_real() + 0.5)
+		return fail(37, "absolute: %.3f s left, %.3f to go", left,
+			    abs_at - now_real());
+
+	/* The worker thread gets its signal, after the time left */
+	while (!pt_worker_at && now_mono() < resumed + 20)
+		usleep(10000);
+	if (!pt_worker_at || pt_worker_info.si_code != SI_TIMER ||
+	    pt_worker_info.si_timerid != id[4] ||
+	    pt_worker_info.si_value.sival_int != 444)
+		return fail(38, "thread: code %d timer %d value %d",
+			    pt_worker_info.si_code, pt_worker_info.si_timerid,
+			    pt_worker_info.si_value.sival_int);
+	if (restored && (pt_worker_at - resumed < thread_before - 0.3 ||
+			 thread_left < thread_before - 0.3))
+		return fail(39, "thread: signal after %.3f s, %.3f s left then, %.3f before",
+			    pt_worker_at - resumed, thread_left, thread_before);
+
+	/* timer_create() goes on where it was */
+	if (pt_create(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 0, &new_id) ||
+	    new_id != PT_NEXT_ID)
+		return fail(40, "new timer: id %d, expected %d", new_id,
+			    PT_NEXT_ID);
+	return 0;
+}
+
+static int posix_timers_fn(void *arg)
+{
+	double sleeper_before, thread_before, thread_left, abs_at, resumed;
+	pid_t pid = getpid();
+	sigset_t set;
+	pthread_t w;
+	int id[5], ret;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, PT_SIG_PERIODIC);
+	sigaddset(&set, PT_SIG_THREAD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    pthread_create(&w, NULL, pt_worker, NULL))
+		return 10;
+	while (!pt_worker_tid)
+		usleep(1000);
+
+	abs_at = now_real() + PT_ABS_S;
+	if (pt_create(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 0, &id[0]) ||
+	    pt_create(CLOCK_REALTIME, SIGEV_SIGNAL, SIGUSR2, 0, 0, &id[1]) ||
+	    pt_create(CLOCK_MONOTONIC, SIGEV_SIGNAL, PT_SIG_PERIODIC, 222, 0,
+		      &id[2]) ||
+	    pt_create(CLOCK_REALTIME, SIGEV_SIGNAL, SIGUSR2, 333, 0, &id[3]) ||
+	    pt_create(CLOCK_BOOTTIME, SIGEV_SIGNAL | SIGEV_THREAD_ID,
+		      PT_SIG_THREAD, 444, pt_worker_tid, &id[4]))
+		return fail(11, "timer_create: %s", strerror(errno));
+	if (id[0] != 0 || id[2] != 2 || id[3] != 3 || id[4] != 4 ||
+	    syscall(SYS_timer_delete, id[1]))
+		return fail(12, "ids %d %d %d %d", id[0], id[2], id[3], id[4]);
+	if (pt_set(id[0], 0, PT_SLEEPER_S, 0, 0) ||
+	    pt_set(id[2], 0, 0, PT_PERIOD_NS, PT_PERIOD_NS) ||
+	    pt_set(id[3], TIMER_ABSTIME, (long)abs_at,
+		   (long)((abs_at - (long)abs_at) * 1e9), 0) ||
+	    pt_set(id[4], 0, PT_THREAD_NS / 1000000000L,
+		   PT_THREAD_NS % 1000000000L, 0))
+		return fail(13, "timer_settime: %s", strerror(errno));
+	usleep(200000);
+	sleeper_before = pt_left(id[0], NULL);
+	thread_before = pt_left(id[4], NULL);
+
+	raise(SIGSTOP);
+
+	resumed = now_mono();
+	thread_left = pt_left(id[4], NULL);
+	ret = pt_check(id, sleeper_before, abs_at, thread_before, thread_left,
+		       getpid() != pid, resumed);
+	if (pthread_join(w, NULL))
+		return fail(14, "join");
+	return ret;
+}
+
+/* The timers' records: ids in order, the pending one with REARM */
+static void check_ptimer_image(struct __test_metadata *_metadata,
+			       const struct ckpt_image *img)
+{
+	const struct ckpt_hdr_posix_timer *pt[4];
+	const struct ckpt_hdr_signal *sig;
+	const struct ckpt_hdr_sigpending *sp;
+	unsigned int i;
+
+	sig = ckpt_find(img, CKPT_HDR_SIGNAL, 0);
+	ASSERT_NE(NULL, sig);
+	EXPECT_EQ(4, sig->nr_posix_timers);
+	EXPECT_EQ(PT_NEXT_ID, sig->next_posix_timer_id);
+	for (i = 0; i < 4; i++) {
+		pt[i] = ckpt_find(img, CKPT_HDR_POSIX_TIMER, i);
+		ASSERT_NE(NULL, pt[i]);
+		/* Right after the SIGNAL record */
+		EXPECT_EQ(ckpt_index(img, sig) + 1 + (int)i,
+			  ckpt_index(img, pt[i]));
+	}
+	EXPECT_EQ(NULL, ckpt_find(img, CKPT_HDR_POSIX_TIMER, 4));
+	EXPECT_EQ(0, pt[0]->id);
+	EXPECT_EQ(SIGEV_NONE, pt[0]->notify);
+	EXPECT_EQ(0, pt[0]->flags);
+	EXPECT_EQ(2, pt[1]->id);
+	EXPECT_EQ(CKPT_POSIX_TIMER_PENDING | CKPT_POSIX_TIMER_REARM,
+		  pt[1]->flags);
+	EXPECT_EQ(PT_PERIOD_NS, pt[1]->interval_ns);
+	EXPECT_EQ(222, pt[1]->value);
+	EXPECT_EQ(3, pt[2]->id);
+	EXPECT_EQ(CKPT_POSIX_TIMER_ABSTIME, pt[2]->flags);
+	EXPECT_EQ(CLOCK_REALTIME, pt[2]->clockid);
+	EXPECT_EQ(4, pt[3]->id);
+	EXPECT_EQ(CLOCK_BOOTTIME, pt[3]->clockid);
+	EXPECT_EQ(SIGEV_SIGNAL | SIGEV_THREAD_ID, pt[3]->notify);
+	EXPECT_NE(0, pt[3]->tid);
+	/* The pending timer signal is not also a SIGPENDING record */
+	for (i = 0; (sp = ckpt_find(img, CKPT_HDR_SIGPENDING, i)); i++)
+		EXPECT_NE((uint32_t)PT_SIG_PERIODIC, sp->signo);
+}
+
+/*
+ * Timers of every kind come back with their ids, clocks, sigevents,
+ * time left, pending signal and overruns; the original, run on, sees
+ * the same
+ */
+TEST_F_TIMEOUT(tree, posix_timers, 120)
+{
+	spawn_and_checkpoint(_metadata, &self->r, posix_timers_fn, NULL);
+	check_ptimer_image(_metadata, parsed(_metadata, &self->r));
+	expect_original_ok(_metadata, &self->r);
+	/* Long enough for an absolute expiry to differ from a relative one */
+	sleep(1);
+	restart_image(_metadata, &self->r, 0);
+	expect_exit(_metadata, &self->r, 0);
+}
+
 /* ---- trees that cannot be saved ---- */
 
 static void expect_refused(struct __test_metadata *_metadata, pid_t pid,
@@ -983,6 +1261,26 @@ TEST_F_TIMEOUT(tree, files_shared_outside_ebusy, 120)
 	expect_refused(_metadata, child, EBUSY,
 		       "shared with 1 task(s) outside the checkpoint");
 	EXPECT_EQ('T', proc_state(child));
+}
+
+static int cpu_timer_fn(void *arg)
+{
+	int id;
+
+	(void)arg;
+	if (pt_create(CLOCK_PROCESS_CPUTIME_ID, SIGEV_NONE, 0, 0, 0, &id) ||
+	    pt_set(id, 0, 10, 0, 0))
+		return fail(10, "timer_create: %s", strerror(errno));
+	raise(SIGSTOP);
+	return 0;
+}
+
+TEST_F_TIMEOUT(tree, posix_timer_cpu_clock_refused, 120)
+{
+	self->r.orig = target_spawn(cpu_timer_fn, NULL);
+	ASSERT_GT(self->r.orig, 0);
+	expect_refused(_metadata, self->r.orig, EOPNOTSUPP,
+		       "POSIX timer 0 on clock");
 }
 
 /* ---- bad tree records ---- */
@@ -1122,6 +1420,101 @@ TEST_F_TIMEOUT(bad_futex, cpu_restart_fields, 300)
 	expect_einval(_metadata, ic, "unknown restart kind");
 	c->restart = CKPT_RESTART_NANOSLEEP;
 	expect_einval(_metadata, ic, "nanosleep with a bitset");
+}
+
+/* The timers of posix_timers_fn(): each bad field rejected */
+FIXTURE(bad_ptimer) {
+	struct image_copy ic;
+};
+
+FIXTURE_SETUP(bad_ptimer)
+{
+	test_dir_make(_metadata, "ckpt_bad_ptimer");
+	image_copy_init(_metadata, &self->ic, posix_timers_fn, NULL);
+}
+
+FIXTURE_TEARDOWN(bad_ptimer)
+{
+	image_copy_free(&self->ic);
+	test_dir_remove();
+}
+
+TEST_F_TIMEOUT(bad_ptimer, timer_and_signal_fields, 600)
+{
+	struct image_copy *ic = &self->ic;
+	struct ckpt_hdr_posix_timer *t[4];
+	struct ckpt_hdr_signal *sig;
+	char log[LOG_SIZE];
+	unsigned int i;
+	pid_t pid;
+
+	sig = in_copy(ic, ckpt_find(&ic->img, CKPT_HDR_SIGNAL, 0));
+	for (i = 0; i < 4; i++)
+		t[i] = in_copy(ic, ckpt_find(&ic->img, CKPT_HDR_POSIX_TIMER, i));
+
+	sig->nr_posix_timers = 3;
+	expect_einval(_metadata, ic, "a timer more than counted");
+	sig->nr_posix_timers = 5;
+	expect_einval(_metadata, ic, "a timer fewer than counted");
+	sig->nr_posix_timers = 4097;
+	expect_einval(_metadata, ic, "too many timers");
+	sig->next_posix_timer_id = 1U << 31;
+	expect_einval(_metadata, ic, "next id past INT_MAX");
+	t[0]->id = 1U << 31;
+	expect_einval(_metadata, ic, "id past INT_MAX");
+	t[2]->id = 2;
+	expect_einval(_metadata, ic, "id twice");
+	t[1]->clockid = CLOCK_PROCESS_CPUTIME_ID;
+	expect_einval(_metadata, ic, "CPU clock");
+	t[1]->clockid = -6;
+	expect_einval(_metadata, ic, "clock of a pid");
+	t[1]->notify = 3;
+	expect_einval(_metadata, ic, "unknown notify");
+	t[1]->signo = 0;
+	expect_einval(_metadata, ic, "signal 0");
+	t[1]->signo = 65;
+	expect_einval(_metadata, ic, "signal 65");
+	t[1]->tid = t[3]->tid;
+	expect_einval(_metadata, ic, "tid without SIGEV_THREAD_ID");
+	t[3]->tid = 0;
+	expect_einval(_metadata, ic, "SIGEV_THREAD_ID without tid");
+	t[1]->flags |= 1U << 8;
+	expect_einval(_metadata, ic, "unknown flag");
+	t[1]->flags |= CKPT_POSIX_TIMER_ABSTIME;
+	expect_einval(_metadata, ic, "ABSTIME on CLOCK_MONOTONIC");
+	t[1]->flags &= ~CKPT_POSIX_TIMER_PENDING;
+	expect_einval(_metadata, ic, "REARM without PENDING");
+	t[0]->flags = CKPT_POSIX_TIMER_PENDING;
+	expect_einval(_metadata, ic, "SIGEV_NONE pending");
+	t[1]->value_ns = ~0ULL;
+	expect_einval(_metadata, ic, "time left past ktime_t");
+	t[1]->interval_ns = 1ULL << 63;
+	expect_einval(_metadata, ic, "interval past ktime_t");
+	t[3]->value_ns = 0;
+	t[3]->interval_ns = 1000;
+	expect_einval(_metadata, ic, "disarmed with an interval");
+	t[1]->overrun = -2;
+	expect_einval(_metadata, ic, "overrun -2");
+	t[1]->overrun_last = 1LL << 31;
+	expect_einval(_metadata, ic, "overrun_last past INT_MAX");
+	t[0]->sig_overrun = 1;
+	expect_einval(_metadata, ic, "sig_overrun, not pending");
+	t[1]->sig_overrun = 1U << 31;
+	expect_einval(_metadata, ic, "sig_overrun past INT_MAX");
+	t[1]->__pad = 1;
+	expect_einval(_metadata, ic, "padding");
+
+	/* A thread not of the group: only restart can tell */
+	t[3]->tid = 1;
+	ckpt_fix_tail(ic->buf, ic->len, -1);
+	pid = restart_img(ic->buf, ic->len, 0, log, sizeof(log));
+	if (pid > 0)
+		target_kill(pid);
+	EXPECT_EQ(-EINVAL, pid > 0 ? 0 : pid);
+	EXPECT_NE(NULL, strstr(log, "is not a thread of its group")) {
+		TH_LOG("log:\n%s", log);
+	}
+	EXPECT_TRUE(no_child());
 }
 
 /* Last: nothing above made the kernel complain */
