@@ -711,7 +711,7 @@ static int ckpt_mm_write(struct ckpt_ctx *ctx, struct mm_struct *mm,
  * mapping a VMA record followed by PAGES records with its anonymous
  * pages.  Mappings that cannot be saved are refused (-EOPNOTSUPP) with
  * a log line naming the range and the reason; an mm that changes
- * during the checkpoint fails it (-EBUSY).
+ * during the checkpoint, or a task exiting meanwhile, fails it (-EBUSY).
  *
  * Context: may sleep; takes the mmap lock of the task's mm.
  * Return: 0 or a negative errno.
@@ -722,9 +722,10 @@ int mm_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t, u32 *objref)
 	struct ckpt_mm *cm;
 	int ret;
 
+	/* Kernel threads were refused: it is exiting */
 	mm = get_task_mm(t);
 	if (!mm)
-		return ckpt_err(ctx, -EINVAL, "pid %d has no mm",
+		return ckpt_err(ctx, -EBUSY, "pid %d has no mm (exiting)",
 				task_pid_vnr(t));
 	/* Its thread group's, written already */
 	if (ckpt_obj_find(ctx, mm, CKPT_OBJ_MM, objref)) {

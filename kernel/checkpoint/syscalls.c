@@ -153,8 +153,9 @@ static long ckpt_ret(long ret)
  * @flags: none defined yet, must be 0
  * @logfd: -1, or a file open for writing that receives a readable log
  *
- * The task must be a single-threaded process stopped by a signal or
- * ptrace, or frozen by the cgroup v2 freezer; it is left as it was.
+ * The task and its descendants, threads included, must be stopped by
+ * a signal or ptrace, or frozen by the cgroup v2 freezer; they are left
+ * as they were.
  * The caller needs the right to ptrace it (PTRACE_MODE_ATTACH_REALCREDS).
  *
  * Return: 0 on success, else: -EINVAL for unknown @flags or @logfd
@@ -164,8 +165,8 @@ static long ckpt_ret(long ret)
  * -EBUSY if it is not stopped or frozen, is exiting, runs during the
  * checkpoint, or shares its mm, fd table, fs state or signal handlers
  * with a task outside the checkpoint; -EOPNOTSUPP if it has state that
- * cannot be saved yet (more threads, a kind of file, a pending
- * signal...), named on the log; -EIO if a page was lost to a memory
+ * cannot be saved yet (a kind of file, a timer on a CPU-time
+ * clock...), named on the log; -EIO if a page was lost to a memory
  * error or the image file takes no data; -EINTR if a fatal signal
  * interrupted the call; -ENOMEM; or the error of a write to @fd.
  */
