@@ -7,6 +7,7 @@
 #   make lint      checkpatch, sparse + W=1, coccicheck on our files
 #   make demo      production kernel: checkpoint a program, kill it, restart it
 #   make bench     production kernel: checkpoint/restart times vs write()
+#   make fuzz      debug kernel: a long pass of the restart() image fuzzer
 #   make run GUEST_DIR=dir GUEST_CMD='cmd' [KERNEL=debug|prod]
 #   make series    git format-patch series against the base, in build/series
 #   make kernel / kernel-prod / src / deps / clean
@@ -21,10 +22,10 @@ export BUILD MEM JOBS
 export REPO := $(CURDIR)
 
 .NOTPARALLEL:
-.PHONY: check lint demo bench run series kernel kernel-prod src deps user clean help
+.PHONY: check lint demo bench fuzz run series kernel kernel-prod src deps user clean help
 
 help:
-	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 check:
 	@$(CKPT)/check
@@ -59,6 +60,10 @@ demo: src
 # The table to stdout, the CSV to build/bench-DATE.csv and build/bench.csv.
 bench:
 	@$(CKPT)/bench
+
+# FUZZ_IMAGES, FUZZ_SECS, FUZZ_SEED; crashing images go to build/fuzz/.
+fuzz:
+	@$(CKPT)/fuzz
 
 # The guest's output goes to stdout, everything else to stderr.  make turns
 # the command's non-zero status into 2; scripts/ckpt/run exits with it.

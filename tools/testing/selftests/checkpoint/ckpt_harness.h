@@ -287,34 +287,10 @@ static __maybe_unused bool no_child(void)
 	return waitpid(-1, NULL, WNOHANG | __WALL) < 0 && errno == ECHILD;
 }
 
-/* Kill and reap every child, found in /proc */
+/* Kill and reap every child */
 static __maybe_unused void reap_all(void)
 {
-	char path[300], buf[512], *p;
-	struct dirent *de;
-	int fd, ppid;
-	ssize_t n;
-	DIR *d;
-
-	d = opendir("/proc");
-	while (d && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (p && sscanf(p, ") %*c %d", &ppid) == 1 && ppid == getpid())
-			kill(atoi(de->d_name), SIGKILL);
-	}
-	if (d)
-		closedir(d);
-	while (waitpid(-1, NULL, __WALL) > 0)
-		;
+	reap_descendants();
 }
 
 static __maybe_unused const char *describe(int status, char *buf, size_t size)

@@ -3,6 +3,7 @@
  * Helpers shared by the checkpoint/restart selftests.
  */
 #include <cpuid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -1205,6 +1206,50 @@ int target_continue(pid_t pid)
 	return status;
 }
 
+/* SIGKILL every child of ours, found in /proc; how many there were */
+static int kill_children(void)
+{
+	char path[300], buf[512], *p;
+	struct dirent *de;
+	int fd, ppid, nr = 0;
+	ssize_t n;
+	DIR *d;
+
+	d = opendir("/proc");
+	while (d && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && sscanf(p, ") %*c %d", &ppid) == 1 &&
+		    ppid == getpid()) {
+			kill(atoi(de->d_name), SIGKILL);
+			nr++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return nr;
+}
+
+void reap_descendants(void)
+{
+	int round;
+
+	/* Each round's deaths may hand us their children */
+	for (round = 0; round < 1000 && kill_children(); round++)
+		while (waitpid(-1, NULL, __WALL) > 0)
+			;
+	while (waitpid(-1, NULL, __WALL) > 0)
+		;
+}
+
 char proc_state(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -1547,6 +1592,10 @@ bool kmsg_splat(int fd, char *line, size_t size)
 		buf[n] = '\0';
 		msg = strchr(buf, ';');
 		msg = msg ? msg + 1 : buf;
+		/* A user-space fault (a process that crashed), not the kernel's */
+		if (!strncmp(msg, "traps: ", 7) &&
+		    strstr(msg, "] general protection fault ip:"))
+			continue;
 		for (i = 0; i < ARRAY_SIZE(bad) && !found; i++) {
 			if (strstr(msg, bad[i])) {
 				found = true;

@@ -141,6 +141,13 @@ int target_continue(pid_t pid);
 /* Letter of /proc/PID/stat, 0 on error */
 char proc_state(pid_t pid);
 
+/*
+ * SIGKILL and reap every child of the caller, and the descendants that
+ * come to it as they die: the caller must be a child subreaper
+ * (PR_SET_CHILD_SUBREAPER) for those to be its children
+ */
+void reap_descendants(void);
+
 /* Default @fn: stop, then exit 0 */
 int target_stop_fn(void *arg);
 /* Never stops: sleeps until killed */

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races: SIGKILL to a restarter at random moments of its restart(), and
+ * to a checkpointed tree during checkpoint(); two checkpoints of one
+ * tree at once; a checkpoint while the target's parent exits; a
+ * restart() from a pipe whose writer dies midway.  Each must end, soon,
+ * in a success or a clean errno, leave no process behind, and make the
+ * kernel log no splat.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+#include "ckpt_harness.h"
+
+#define RACE_CHILDREN	3
+#define RACE_ROUNDS	24
+#define RACE_SECS	30	/* for one round to end */
+
+static unsigned int race_seed = 1;
+
+/* A delay in [0, @max_s), the same sequence each run */
+static useconds_t race_delay(double max_s)
+{
+	return (useconds_t)(rand_r(&race_seed) / (RAND_MAX + 1.0) * max_s *
+			    1e6);
+}
+
+static void *race_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A tree: three stopped children with a pipe between them, a thread */
+static int race_tree_fn(void *arg)
+{
+	pid_t kids[RACE_CHILDREN];
+	pthread_t t;
+	int i, st, p[2];
+
+	(void)arg;
+	if (pipe(p) || write(p[1], "race", 4) != 4)
+		return 10;
+	for (i = 0; i < RACE_CHILDREN; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			return 11;
+		if (!kids[i]) {
+			raise(SIGSTOP);
+			_exit(0);
+		}
+		if (waitpid(kids[i], &st, WUNTRACED) != kids[i] ||
+		    !WIFSTOPPED(st))
+			return 12;
+	}
+	if (pthread_create(&t, NULL, race_thread, NULL))
+		return 13;
+	usleep(10000);
+	raise(SIGSTOP);
+	return 0;
+}
+
+/* Wait for @pid, at most @secs; its status, or -1 (it is then killed) */
+static int wait_for(pid_t pid, int secs)
+{
+	int i, st;
+
+	for (i = 0; i < secs * 200; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		usleep(5000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/* SIGKILL @pid and its children */
+static void kill_tree(pid_t pid)
+{
+	char path[64], buf[1024], *p, *end;
+	long child;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (p = buf; (child = strtol(p, &end, 10)) > 0; p = end)
+			kill(child, SIGKILL);
+	}
+	kill(pid, SIGKILL);
+}
+
+/* An errno a checkpoint() racing with the death of its target may give */
+static bool clean_ckpt_errno(int err)
+{
+	return !err || err == EBUSY || err == ESRCH;
+}
+
+/*
+ * In a child: checkpoint @pid, exit with the errno; the log on stderr
+ * for an unexpected one, or any if @verbose
+ */
+static void __attribute__((noreturn)) checkpointer(pid_t pid,
+						   enum ckpt_sink sink,
+						   bool verbose)
+{
+	int logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	struct ckpt_image parsed;
+	char log[LOG_SIZE];
+	void *img;
+	size_t len;
+	ssize_t n;
+	int err;
+
+	err = ckpt_capture(pid, sink, 0, logfd, &img, &len);
+	/* An image it made is whole */
+	if (!err && ckpt_parse(&parsed, img, len)) {
+		fprintf(stderr, "checkpoint of %d: bad image: %s\n", (int)pid,
+			parsed.err);
+		_exit(EPROTO);
+	}
+	if ((verbose ? err : !clean_ckpt_errno(err)) && logfd >= 0) {
+		n = pread(logfd, log, sizeof(log) - 1, 0);
+		log[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "checkpoint of %d: %s; log:\n%s", (int)pid,
+			strerror(err), log);
+	}
+	_exit(err < 0 ? 255 : err);
+}
+
+/* Wait for a checkpointer(): its errno, one a race may give */
+static int checkpointer_wait(struct __test_metadata *_metadata, pid_t ck,
+			     unsigned int round)
+{
+	int st = wait_for(ck, RACE_SECS);
+
+	EXPECT_TRUE(st != -1 && WIFEXITED(st)) {
+		TH_LOG("round %u: checkpoint did not end", round);
+		return -1;
+	}
+	EXPECT_TRUE(clean_ckpt_errno(WEXITSTATUS(st))) {
+		TH_LOG("round %u: checkpoint: %s", round,
+		       strerror(WEXITSTATUS(st)));
+	}
+	return WEXITSTATUS(st);
+}
+
+FIXTURE(race) {
+	void *img;
+	size_t len;
+	double ckpt_secs;
+	double restart_secs;
+	int kmsg;
+};
+
+FIXTURE_SETUP(race)
+{
+	double t;
+	pid_t pid;
+
+	self->kmsg = kmsg_open();
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	pid = target_spawn(race_tree_fn, NULL);
+	ASSERT_GT(pid, 0);
+	t = now_mono();
+	ASSERT_EQ(0, ckpt_capture(pid, CKPT_SINK_MEMFD, 0, -1, &self->img,
+				  &self->len));
+	self->ckpt_secs = now_mono() - t;
+	target_kill(pid);
+	reap_descendants();
+
+	t = now_mono();
+	pid = restart_img(self->img, self->len, 0, NULL, 0);
+	self->restart_secs = now_mono() - t;
+	ASSERT_GT(pid, 0);
+	reap_descendants();
+	TH_LOG("checkpoint %.3f s, restart %.3f s", self->ckpt_secs,
+	       self->restart_secs);
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	reap_descendants();
+	free(self->img);
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+}
+
+/* Nothing left, nothing in the kernel log */
+static void expect_clean(struct __test_metadata *_metadata, int kmsg,
+			 unsigned int round)
+{
+	char line[1024];
+
+	reap_descendants();
+	EXPECT_TRUE(no_child()) {
+		TH_LOG("round %u: a process was left behind", round);
+	}
+	EXPECT_FALSE(kmsg_splat(kmsg, line, sizeof(line))) {
+		TH_LOG("round %u: kernel splat: %s", round, line);
+	}
+}
+
+/*
+ * SIGKILL to the restarter at a random moment of its restart(): the
+ * call ends, the tree it was making dies with it or, if it was done,
+ * lives on (and is reaped here)
+ */
+TEST_F_TIMEOUT(race, kill_restarter, 600)
+{
+	unsigned int round, done = 0, killed = 0;
+	int st;
+	pid_t pid;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			pid = restart_img(self->img, self->len, 0, NULL, 0);
+			_exit(pid > 0 ? 0 : 1);
+		}
+		usleep(race_delay(self->restart_secs * 1.2));
+		kill(pid, SIGKILL);
+		st = wait_for(pid, RACE_SECS);
+		ASSERT_NE(-1, st) {
+			TH_LOG("round %u: the restarter did not die", round);
+		}
+		if (WIFSIGNALED(st))
+			killed++;
+		else
+			done++;
+		expect_clean(_metadata, self->kmsg, round);
+	}
+	TH_LOG("%u restarts killed, %u done first", killed, done);
+}
+
+/* SIGKILL to the whole tree while checkpoint() walks it */
+TEST_F_TIMEOUT(race, kill_target_during_checkpoint, 600)
+{
+	unsigned int round, ok = 0;
+	pid_t pid, ck;
+	int err;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		pid = target_spawn(race_tree_fn, NULL);
+		ASSERT_GT(pid, 0);
+		ck = fork();
+		ASSERT_LE(0, ck);
+		if (!ck)
+			checkpointer(pid, CKPT_SINK_PIPE, false);
+		usleep(race_delay(self->ckpt_secs * 3));
+		kill_tree(pid);
+		err = checkpointer_wait(_metadata, ck, round);
+		ok += !err;
+		expect_clean(_metadata, self->kmsg, round);
+	}
+	TH_LOG("%u checkpoints done before the kill", ok);
+}
+
+/*
+ * Two checkpoints of one stopped tree at once: each makes a good image
+ * or is refused with EBUSY, and at least one gets through.  (The one
+ * that checks last usually finds the fd table "shared outside the
+ * checkpoint": the sharing checks count references, and the other
+ * checkpoint holds one.)
+ */
+TEST_F_TIMEOUT(race, concurrent_checkpoints, 600)
+{
+	unsigned int round, k, good, both = 0;
+	pid_t pid, ck[2];
+	int st;
+
+	pid = target_spawn(race_tree_fn, NULL);
+	ASSERT_GT(pid, 0);
+	for (round = 0; round < RACE_ROUNDS / 2; round++) {
+		for (k = 0; k < 2; k++) {
+			ck[k] = fork();
+			ASSERT_LE(0, ck[k]);
+			if (!ck[k])
+				checkpointer(pid, CKPT_SINK_MEMFD, true);
+		}
+		good = 0;
+		for (k = 0; k < 2; k++) {
+			st = wait_for(ck[k], RACE_SECS);
+			EXPECT_TRUE(st != -1 && WIFEXITED(st) &&
+				    (WEXITSTATUS(st) == 0 ||
+				     WEXITSTATUS(st) == EBUSY)) {
+				TH_LOG("round %u, checkpoint %u: status %#x (%s)",
+				       round, k, st,
+				       st != -1 && WIFEXITED(st) ?
+				       strerror(WEXITSTATUS(st)) : "killed");
+			}
+			good += st != -1 && WIFEXITED(st) && !WEXITSTATUS(st);
+		}
+		EXPECT_LT(0, good);
+		both += good == 2;
+	}
+	TH_LOG("%u rounds of %u with both images made", both, round);
+	/* The checkpoints left the tree as it was: stopped */
+	EXPECT_EQ('T', proc_state(pid));
+	kill_tree(pid);
+	target_kill(pid);
+	expect_clean(_metadata, self->kmsg, round);
+}
+
+/* The parent of the checkpointed tree exits meanwhile */
+TEST_F_TIMEOUT(race, parent_exits_during_checkpoint, 600)
+{
+	unsigned int round;
+	pid_t mid, pid, ck;
+	int p[2];
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		ASSERT_EQ(0, pipe(p));
+		mid = fork();
+		ASSERT_LE(0, mid);
+		if (!mid) {
+			close(p[0]);
+			pid = target_spawn(race_tree_fn, NULL);
+			if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
+				_exit(1);
+			usleep(race_delay(self->ckpt_secs * 1.2));
+			/* Its child, the tree's root, comes to the subreaper */
+			_exit(0);
+		}
+		close(p[1]);
+		ASSERT_EQ(sizeof(pid), read(p[0], &pid, sizeof(pid)));
+		close(p[0]);
+		ASSERT_GT(pid, 0);
+		ck = fork();
+		ASSERT_LE(0, ck);
+		if (!ck)
+			checkpointer(pid, CKPT_SINK_MEMFD, false);
+		checkpointer_wait(_metadata, ck, round);
+		waitpid(mid, NULL, 0);
+		kill(pid, SIGKILL);
+		expect_clean(_metadata, self->kmsg, round);
+	}
+}
+
+/*
+ * restart() from a pipe whose writer dies midway: at a record boundary
+ * or anywhere, it fails with EINVAL ("image truncated"), or restarts
+ * the tree if the writer got to the end first
+ */
+TEST_F_TIMEOUT(race, pipe_writer_dies, 600)
+{
+	unsigned int round, done = 0;
+	char log[LOG_SIZE];
+	int p[2], logfd, err;
+	pid_t w, killer = -1;
+	size_t cut;
+	ssize_t n;
+	long ret;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+		cut = rand_r(&race_seed) % self->len;
+		w = fork();
+		ASSERT_LE(0, w);
+		if (!w) {
+			size_t off = 0, want = round % 2 ? self->len : cut;
+
+			close(p[0]);
+			while (off < want) {
+				n = write(p[1], (char *)self->img + off,
+					  want - off < 4096 ? want - off : 4096);
+				if (n <= 0)
+					_exit(1);
+				off += n;
+			}
+			_exit(0);
+		}
+		close(p[1]);
+		/* Every other round, the writer is killed while it writes */
+		if (round % 2) {
+			useconds_t delay = race_delay(self->restart_secs);
+
+			killer = fork();
+			ASSERT_LE(0, killer);
+			if (!killer) {
+				usleep(delay);
+				kill(w, SIGKILL);
+				_exit(0);
+			}
+		}
+		logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+		ret = sys_restart(0, p[0], 0, logfd);
+		err = ret < 0 ? errno : 0;
+		n = pread(logfd, log, sizeof(log) - 1, 0);
+		log[n > 0 ? n : 0] = '\0';
+		close(logfd);
+		close(p[0]);
+		waitpid(w, NULL, 0);
+		if (killer > 0)
+			waitpid(killer, NULL, 0);
+		killer = -1;
+		if (ret > 0) {
+			done++;
+		} else {
+			EXPECT_EQ(EINVAL, err) {
+				TH_LOG("round %u (cut %zu): %s; log:\n%s", round,
+				       cut, strerror(err), log);
+			}
+			EXPECT_NE(NULL, strstr(log, "image truncated")) {
+				TH_LOG("round %u: log:\n%s", round, log);
+			}
+		}
+		expect_clean(_metadata, self->kmsg, round);
+	}
+	TH_LOG("%u restarts got the whole image", done);
+}
+
+/* Last: nothing above made the kernel complain */
+CKPT_NO_SPLAT_TEST();
+
+TEST_HARNESS_MAIN
