@@ -281,14 +281,14 @@ TEST_F_TIMEOUT(race, kill_target_during_checkpoint, 600)
 
 /*
  * Two checkpoints of one stopped tree at once: each makes a good image
- * or is refused with EBUSY, and at least one gets through.  (The one
- * that checks last usually finds the fd table "shared outside the
- * checkpoint": the sharing checks count references, and the other
- * checkpoint holds one.)
+ * or is refused with EBUSY, and the tree stays stopped.  (Often both
+ * are refused: the checks that an fd table, fs state or pipe is not
+ * shared outside the tree count references, and each checkpoint holds
+ * some while the other checks.)
  */
 TEST_F_TIMEOUT(race, concurrent_checkpoints, 600)
 {
-	unsigned int round, k, good, both = 0;
+	unsigned int round, k, good, both = 0, none = 0;
 	pid_t pid, ck[2];
 	int st;
 
@@ -314,10 +314,11 @@ TEST_F_TIMEOUT(race, concurrent_checkpoints, 600)
 			}
 			good += st != -1 && WIFEXITED(st) && !WEXITSTATUS(st);
 		}
-		EXPECT_LT(0, good);
 		both += good == 2;
+		none += !good;
 	}
-	TH_LOG("%u rounds of %u with both images made", both, round);
+	TH_LOG("%u rounds of %u with both images made, %u with none", both,
+	       round, none);
 	/* The checkpoints left the tree as it was: stopped */
 	EXPECT_EQ('T', proc_state(pid));
 	kill_tree(pid);

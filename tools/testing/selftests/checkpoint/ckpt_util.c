@@ -1206,18 +1206,22 @@ int target_continue(pid_t pid)
 	return status;
 }
 
-/* SIGKILL every child of ours, found in /proc; how many there were */
+/* SIGKILL every child of ours (of any of our threads); how many */
 static int kill_children(void)
 {
-	char path[300], buf[512], *p;
+	char path[300], buf[4096], *p, *end;
 	struct dirent *de;
-	int fd, ppid, nr = 0;
+	int fd, nr = 0;
 	ssize_t n;
+	long pid;
 	DIR *d;
 
-	d = opendir("/proc");
+	d = opendir("/proc/self/task");
 	while (d && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+			 de->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -1226,10 +1230,8 @@ static int kill_children(void)
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (p && sscanf(p, ") %*c %d", &ppid) == 1 &&
-		    ppid == getpid()) {
-			kill(atoi(de->d_name), SIGKILL);
+		for (p = buf; (pid = strtol(p, &end, 10)) > 0; p = end) {
+			kill(pid, SIGKILL);
 			nr++;
 		}
 	}
