@@ -7,14 +7,16 @@
  * lengths, records duplicated, dropped or swapped), most with their
  * CRC32C and record count made right again so that the parser, not the
  * checksum, is tested.  Each mutant is fed to restart() with
- * CKPT_RESTART_VERIFY and in full, as root or as uid 65534, in a child
- * killed if it takes too long.  A kernel splat, a hang, or a restarted
+ * CKPT_RESTART_VERIFY and in full, as root or as uid 65534, by one of a
+ * few persistent worker processes, replaced if it dies and killed if it
+ * takes too long.  A kernel splat, a hang, or a restarted
  * process with more privilege than its restarter fails the run; the
  * image that caused it is printed (base64, between CKPT-FUZZ-IMAGE
  * markers) for the host to save under build/fuzz/.
  *
  * Knobs (environment): CKPT_FUZZ_IMAGES (default 2000), CKPT_FUZZ_SECS
- * (default 450), CKPT_FUZZ_SEED (default 1: the same mutants each run).
+ * (default 450), CKPT_FUZZ_SEED (default 1: the same mutants each run),
+ * CKPT_FUZZ_WORKERS (mutants run at once; default one per CPU).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -44,6 +46,7 @@
 #define FUZZ_REAP_SECS		10	/* to die once killed */
 #define FUZZ_SEEDS		3
 #define FUZZ_ERRNOS		256
+#define FUZZ_MAX_WORKERS	8
 
 /* ---- seeds: processes of uid 65534 with some of everything ---- */
 
@@ -408,99 +411,166 @@ static void check_privilege(pid_t pid, struct outcome *o)
 				 v);
 }
 
-static void runner(const struct mutant *m, bool nobody, int out)
+/*
+ * A worker: a persistent child, as root or as uid 65534, that runs
+ * the mutants it is handed.  The image is in memory shared with the
+ * parent; the parent writes its length to the request pipe, the worker
+ * answers with a struct outcome.  Every catchable signal is ignored, for
+ * a restarted process may send any (its exit signal, kill()...) to its
+ * parent; a worker killed anyway is replaced.
+ */
+struct worker {
+	pid_t pid;
+	int pidfd;
+	int req;		/* parent -> worker: size_t length */
+	int resp;		/* worker -> parent: struct outcome */
+	bool nobody;
+	bool busy;
+	double started;
+	unsigned int seed;	/* of the mutant in flight */
+	struct mutant *m;	/* buf is the shared image */
+};
+
+static void worker_run(const struct mutant *m, size_t len, bool nobody,
+		       struct outcome *o)
 {
-	struct outcome o = {};
 	pid_t pid;
 	double t;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (nobody && become_nobody())
-		_exit(90);
+	memset(o, 0, sizeof(*o));
 	t = now_mono();
-	o.verify = ckpt_verify_buf(m->buf, m->len, NULL, 0);
-	o.secs_verify = now_mono() - t;
+	o->verify = ckpt_verify_buf(m->buf, len, NULL, 0);
+	o->secs_verify = now_mono() - t;
 	t = now_mono();
-	pid = restart_img(m->buf, m->len, 0, NULL, 0);
-	o.secs_restart = now_mono() - t;
-	o.restart = pid > 0 ? 0 : -pid;
+	pid = restart_img(m->buf, len, 0, NULL, 0);
+	o->secs_restart = now_mono() - t;
+	o->restart = pid > 0 ? 0 : -pid;
 	if (pid > 0 && nobody)
-		check_privilege(pid, &o);
-	else if (pid > 0)
-		kill(pid, SIGKILL);
-	/* Before the restarted tree can signal us (its exit_signal...) */
-	if (write(out, &o, sizeof(o)) != sizeof(o))
-		_exit(91);
+		check_privilege(pid, o);
 	reap_descendants();
+}
+
+static void worker_main(struct worker *w)
+{
+	struct outcome o;
+	size_t len;
+	int sig;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGCHLD)
+			signal(sig, SIG_IGN);
+	if (w->nobody && become_nobody())
+		_exit(90);
+	/* A length of 0 ends it: other workers hold copies of the pipe */
+	while (read(w->req, &len, sizeof(len)) == sizeof(len) && len) {
+		if (len > w->m->cap)
+			_exit(92);
+		worker_run(w->m, len, w->nobody, &o);
+		if (write(w->resp, &o, sizeof(o)) != sizeof(o))
+			_exit(91);
+	}
 	_exit(0);
 }
 
+static int worker_start(struct worker *w)
+{
+	int req[2], resp[2];
+
+	if (pipe2(req, O_CLOEXEC))
+		return -1;
+	if (pipe2(resp, O_CLOEXEC)) {
+		close(req[0]);
+		close(req[1]);
+		return -1;
+	}
+	w->pid = fork();
+	if (!w->pid) {
+		close(req[1]);
+		close(resp[0]);
+		w->req = req[0];
+		w->resp = resp[1];
+		setpgid(0, 0);
+		worker_main(w);
+	}
+	close(req[0]);
+	close(resp[1]);
+	w->req = req[1];
+	w->resp = resp[0];
+	w->busy = false;
+	fcntl(w->resp, F_SETFL, O_NONBLOCK);
+	w->pidfd = w->pid > 0 ? syscall(SYS_pidfd_open, w->pid, 0) : -1;
+	if (w->pidfd < 0) {
+		if (w->pid > 0) {
+			kill(w->pid, SIGKILL);
+			waitpid(w->pid, NULL, 0);
+		}
+		close(w->req);
+		close(w->resp);
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * RUN_KILLED: the runner died before it could report, of a signal the
- * restarted process may send its parent (its exit signal can be any):
- * not a failure
+ * End a worker (and what it restarted).  Returns false if even SIGKILL
+ * does not end it within FUZZ_REAP_SECS: a hang in the kernel.
+ */
+static bool worker_stop(struct worker *w, bool force)
+{
+	struct pollfd pfd = { .fd = w->pidfd, .events = POLLIN };
+	size_t zero = 0;
+	bool ended = true;
+
+	if (!force && write(w->req, &zero, sizeof(zero)) != sizeof(zero))
+		force = true;
+	close(w->req);
+	close(w->resp);
+	if (force) {
+		kill(-w->pid, SIGKILL);
+		kill(w->pid, SIGKILL);
+	}
+	if (poll(&pfd, 1, FUZZ_REAP_SECS * 1000) != 1) {
+		kill(-w->pid, SIGKILL);
+		kill(w->pid, SIGKILL);
+		ended = poll(&pfd, 1, FUZZ_REAP_SECS * 1000) == 1;
+	}
+	close(w->pidfd);
+	w->pidfd = -1;
+	if (ended)
+		waitpid(w->pid, NULL, 0);
+	return ended;
+}
+
+/*
+ * RUN_KILLED: the worker died (or was stopped) before it could report,
+ * of a signal the restarted process sent it: not a failure
  */
 enum verdict { RUN_OK, RUN_HANG, RUN_RUNNER, RUN_PRIV, RUN_KILLED };
 
-/* Run @m in a runner; fill @o; the verdict */
-static enum verdict run_mutant(const struct mutant *m, bool nobody,
-			       struct outcome *o)
+/*
+ * Collect the answer of busy worker @w, which answered, died or is past
+ * its time (@late); replaces it if it did not answer.  A late worker
+ * that is only stopped (a restarted process may SIGSTOP its parent)
+ * counts as killed; else it hangs.
+ */
+static enum verdict worker_collect(struct worker *w, bool late,
+				   struct outcome *o)
 {
-	bool timed_out = false;
-	struct pollfd pfd;
-	int p[2], st, pidfd;
-	pid_t pid;
+	bool stopped;
 	ssize_t n;
 
-	memset(o, 0, sizeof(*o));
-	if (pipe2(p, O_CLOEXEC))
-		return RUN_RUNNER;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return RUN_RUNNER;
-	}
-	if (!pid) {
-		close(p[0]);
-		setpgid(0, 0);
-		runner(m, nobody, p[1]);
-	}
-	close(p[1]);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	n = 0;
-	if (poll(&pfd, 1, FUZZ_RUN_SECS * 1000) == 1)
-		n = read(p[0], o, sizeof(*o));
-	else
-		timed_out = true;
-	close(p[0]);
-	if (n != sizeof(*o)) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	/* Its exit, within FUZZ_REAP_SECS (even SIGKILLed) */
-	pfd.fd = pidfd;
-	pfd.events = POLLIN;
-	if (pidfd >= 0 && poll(&pfd, 1, FUZZ_REAP_SECS * 1000) != 1) {
-		kill(pid, SIGKILL);
-		if (poll(&pfd, 1, FUZZ_REAP_SECS * 1000) != 1) {
-			close(pidfd);
-			return RUN_HANG;	/* not even SIGKILL ends it */
-		}
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (waitpid(pid, &st, 0) != pid)
-		return RUN_RUNNER;
-	if (timed_out)
+	w->busy = false;
+	n = read(w->resp, o, sizeof(*o));
+	if (n == sizeof(*o))
+		return o->priv[0] ? RUN_PRIV : RUN_OK;
+	stopped = proc_state(w->pid) == 'T';
+	if (!worker_stop(w, true) || (late && !stopped))
 		return RUN_HANG;
-	if (n != sizeof(*o))
-		return WIFSIGNALED(st) ? RUN_KILLED : RUN_RUNNER;
-	if (o->priv[0])
-		return RUN_PRIV;
-	return RUN_OK;
+	if (worker_start(w))
+		return RUN_RUNNER;
+	return RUN_KILLED;
 }
 
 /* Print @m as base64 between markers, for the host to save */
@@ -608,77 +678,152 @@ static void print_errnos(const char *what, const unsigned long *counts)
 	ksft_print_msg("%s:%s\n", what, line);
 }
 
+struct fuzz_stats {
+	unsigned long verify_errs[FUZZ_ERRNOS];
+	unsigned long restart_errs[FUZZ_ERRNOS];
+	unsigned long tried, nobody_runs, made, killed, crashes;
+	double secs_verify, secs_restart;
+};
+
+/* Account the verdict of worker @w; false if the run must stop */
+static bool fuzz_account(struct fuzz_stats *st, struct worker *ws,
+			 unsigned int nr, struct worker *w, enum verdict v,
+			 const struct outcome *o, int kmsg)
+{
+	char line[1024], name[80];
+	unsigned int k;
+
+	st->tried++;
+	st->nobody_runs += w->nobody;
+	if (v == RUN_OK) {
+		st->verify_errs[o->verify < FUZZ_ERRNOS ? o->verify : 0]++;
+		st->restart_errs[o->restart < FUZZ_ERRNOS ? o->restart : 0]++;
+		st->made += !o->restart;
+		st->secs_verify += o->secs_verify;
+		st->secs_restart += o->secs_restart;
+	}
+	st->killed += v == RUN_KILLED;
+	if ((v == RUN_OK || v == RUN_KILLED) &&
+	    !kmsg_splat(kmsg, line, sizeof(line)))
+		return true;
+	st->crashes++;
+	snprintf(name, sizeof(name), "fuzz-%llu-%lu.img",
+		 (unsigned long long)env_ul("CKPT_FUZZ_SEED", 1), st->tried);
+	ksft_print_msg("image %lu (seed %u, %s, as %s): %s\n", st->tried,
+		       w->seed, w->m->what, w->nobody ? "uid 65534" : "root",
+		       v == RUN_HANG ? "hang" : v == RUN_RUNNER ?
+		       "worker failed" : v == RUN_PRIV ? o->priv : line);
+	dump_image(w->m, name);
+	/* A splat may come of a mutant still in flight: save those too */
+	for (k = 0; k < nr; k++) {
+		if (!ws[k].busy || &ws[k] == w)
+			continue;
+		snprintf(name, sizeof(name), "fuzz-%llu-%lu-inflight%u.img",
+			 (unsigned long long)env_ul("CKPT_FUZZ_SEED", 1),
+			 st->tried, k);
+		dump_image(ws[k].m, name);
+	}
+	return v != RUN_HANG && v != RUN_RUNNER;
+}
+
+/*
+ * Mutants are run by CKPT_FUZZ_WORKERS (default: one per CPU) at once,
+ * each by an idle worker of the identity drawn for it; there are that
+ * many workers of each identity.
+ */
 TEST_F_TIMEOUT(fuzz, mutants, 7200)
 {
 	unsigned long images = env_ul("CKPT_FUZZ_IMAGES", 2000);
 	unsigned long secs = env_ul("CKPT_FUZZ_SECS", 450);
-	static unsigned long verify_errs[FUZZ_ERRNOS], restart_errs[FUZZ_ERRNOS];
-	unsigned long tried = 0, crashes = 0, nobody_runs = 0, made = 0;
-	unsigned long killed = 0;
-	double secs_verify = 0, secs_restart = 0;
+	unsigned long par = env_ul("CKPT_FUZZ_WORKERS",
+				   sysconf(_SC_NPROCESSORS_ONLN));
+	struct pollfd pfd[2 * 2 * FUZZ_MAX_WORKERS];
+	struct worker ws[2 * FUZZ_MAX_WORKERS] = {};
+	static struct fuzz_stats st;
+	unsigned long sent = 0;
+	unsigned int i, k, nr, busy = 0;
 	double t0 = now_mono();
-	struct mutant *m;
+	bool go = true, ready, late;
 	struct outcome o;
-	char line[1024], name[64];
-	enum verdict v;
 	size_t cap = 0;
-	unsigned int i;
+	enum verdict v;
 	bool nobody;
 
+	signal(SIGPIPE, SIG_IGN);	/* a worker may die under a write */
+	par = par < 1 ? 1 : par > FUZZ_MAX_WORKERS ? FUZZ_MAX_WORKERS : par;
+	nr = 2 * par;
 	rng = env_ul("CKPT_FUZZ_SEED", 1) | 1;
-	ksft_print_msg("fuzz: seed %llu, up to %lu images in %lu s\n",
-		       (unsigned long long)rng, images, secs);
+	ksft_print_msg("fuzz: seed %llu, up to %lu images in %lu s, %lu at once\n",
+		       (unsigned long long)rng, images, secs, par);
 	for (i = 0; i < FUZZ_SEEDS; i++)
 		if (self->seeds[i].len > cap)
 			cap = self->seeds[i].len;
-	m = calloc(1, sizeof(*m));
-	ASSERT_NE(NULL, m);
-	m->cap = cap * 2 + 4096;
-	m->buf = malloc(m->cap);
-	ASSERT_NE(NULL, m->buf);
+	for (k = 0; k < nr; k++) {
+		ws[k].nobody = k & 1;
+		ws[k].m = calloc(1, sizeof(*ws[k].m));
+		ASSERT_NE(NULL, ws[k].m);
+		ws[k].m->cap = cap * 2 + 4096;
+		ws[k].m->buf = mmap(NULL, ws[k].m->cap, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, ws[k].m->buf);
+		ASSERT_EQ(0, worker_start(&ws[k]));
+	}
 
-	while (tried < images && now_mono() - t0 < secs) {
-		i = rnd_below(FUZZ_SEEDS);
-		mutate(m, self->seeds[i].buf, self->seeds[i].len,
-		       self->seeds[i].nr_objs);
-		nobody = rnd_below(2);
-		v = run_mutant(m, nobody, &o);
-		tried++;
-		nobody_runs += nobody;
-		if (v == RUN_OK) {
-			verify_errs[o.verify < FUZZ_ERRNOS ? o.verify : 0]++;
-			restart_errs[o.restart < FUZZ_ERRNOS ? o.restart : 0]++;
-			made += !o.restart;
-			secs_verify += o.secs_verify;
-			secs_restart += o.secs_restart;
+	while (go && (busy || (sent < images && now_mono() - t0 < secs))) {
+		/* Hand out mutants while fewer than @par are running */
+		while (busy < par && sent < images && now_mono() - t0 < secs) {
+			nobody = rnd_below(2);
+			for (k = nobody; k < nr && ws[k].busy; k += 2)
+				;
+			i = rnd_below(FUZZ_SEEDS);
+			mutate(ws[k].m, self->seeds[i].buf, self->seeds[i].len,
+			       self->seeds[i].nr_objs);
+			ws[k].seed = i;
+			ws[k].started = now_mono();
+			ws[k].busy = true;
+			busy++;
+			sent++;
+			if (write(ws[k].req, &ws[k].m->len, sizeof(size_t)) !=
+			    sizeof(size_t))
+				break;	/* it died: collected below */
 		}
-		killed += v == RUN_KILLED;
-		if ((v == RUN_OK || v == RUN_KILLED) &&
-		    !kmsg_splat(self->kmsg, line, sizeof(line)))
-			continue;
-		crashes++;
-		snprintf(name, sizeof(name), "fuzz-%llu-%lu.img",
-			 (unsigned long long)env_ul("CKPT_FUZZ_SEED", 1), tried);
-		TH_LOG("image %lu (seed %u, %s, as %s): %s", tried, i, m->what,
-		       nobody ? "uid 65534" : "root",
-		       v == RUN_HANG ? "hang" : v == RUN_RUNNER ?
-		       "runner failed" : v == RUN_PRIV ? o.priv : line);
-		dump_image(m, name);
-		if (v == RUN_HANG)
+		for (k = 0; k < nr; k++) {
+			pfd[2 * k].fd = ws[k].busy ? ws[k].resp : -1;
+			pfd[2 * k].events = POLLIN;
+			pfd[2 * k + 1].fd = ws[k].busy ? ws[k].pidfd : -1;
+			pfd[2 * k + 1].events = POLLIN;
+		}
+		if (poll(pfd, 2 * nr, 1000) < 0 && errno != EINTR)
 			break;
+		for (k = 0; k < nr && go; k++) {
+			if (!ws[k].busy)
+				continue;
+			ready = pfd[2 * k].revents || pfd[2 * k + 1].revents;
+			late = now_mono() - ws[k].started > FUZZ_RUN_SECS;
+			if (!ready && !late)
+				continue;
+			v = worker_collect(&ws[k], !ready, &o);
+			busy--;
+			go = fuzz_account(&st, ws, nr, &ws[k], v, &o,
+					  self->kmsg);
+		}
+	}
+	for (k = 0; k < nr; k++) {
+		if (ws[k].pidfd >= 0)
+			worker_stop(&ws[k], ws[k].busy);
+		munmap(ws[k].m->buf, ws[k].m->cap);
+		free(ws[k].m);
 	}
 	ksft_print_msg("fuzz: %lu images tried (%lu as uid 65534) in %.0f s\n",
-		       tried, nobody_runs, now_mono() - t0);
-	ksft_print_msg("fuzz: %lu restarted a process, %lu restarters killed by it, %lu crashes\n",
-		       made, killed, crashes);
+		       st.tried, st.nobody_runs, now_mono() - t0);
+	ksft_print_msg("fuzz: %lu restarted a process, %lu workers killed by it, %lu crashes\n",
+		       st.made, st.killed, st.crashes);
 	ksft_print_msg("fuzz: %.1f s in VERIFY, %.1f s in restart()\n",
-		       secs_verify, secs_restart);
-	print_errnos("fuzz: VERIFY errnos", verify_errs);
-	print_errnos("fuzz: restart errnos", restart_errs);
-	free(m->buf);
-	free(m);
-	EXPECT_EQ(0, crashes);
-	EXPECT_LT(0, tried);
+		       st.secs_verify, st.secs_restart);
+	print_errnos("fuzz: VERIFY errnos", st.verify_errs);
+	print_errnos("fuzz: restart errnos", st.restart_errs);
+	EXPECT_EQ(0, st.crashes);
+	EXPECT_LT(0, st.tried);
 }
 
 /* Last: nothing above made the kernel complain */
