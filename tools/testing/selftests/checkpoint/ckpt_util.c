@@ -1554,6 +1554,11 @@ bool check_pattern(const void *p, size_t len, unsigned int seed)
 
 int ckpt_kmsg_fd = -1;
 
+/* Where each /dev/kmsg reader is: between the fault marks, in a report */
+#define KMSG_FAULTS		1
+#define KMSG_REPORT		2
+static unsigned char kmsg_state[64];
+
 static void __attribute__((constructor)) kmsg_at_start(void)
 {
 	ckpt_kmsg_fd = kmsg_open();
@@ -1565,7 +1570,42 @@ int kmsg_open(void)
 
 	if (fd >= 0)
 		lseek(fd, 0, SEEK_END);
+	if (fd >= 0 && fd < (int)ARRAY_SIZE(kmsg_state))
+		kmsg_state[fd] = 0;
 	return fd;
+}
+
+int kmsg_note(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg))
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* Whether @msg is part of an allocation failure report we caused */
+static bool kmsg_injected(int fd, const char *msg)
+{
+	unsigned char none = 0, *st;
+
+	st = fd < (int)ARRAY_SIZE(kmsg_state) ? &kmsg_state[fd] : &none;
+	if (strstr(msg, CKPT_KMSG_FAULTS_ON))
+		*st |= KMSG_FAULTS;
+	else if (strstr(msg, CKPT_KMSG_FAULTS_OFF))
+		*st = 0;
+	if ((*st & KMSG_FAULTS) &&
+	    (strstr(msg, "page allocation failure:") ||
+	     strstr(msg, "vmalloc error:")))
+		*st |= KMSG_REPORT;
+	if (!(*st & KMSG_REPORT))
+		return false;
+	if (strstr(msg, "</TASK>"))
+		*st &= ~KMSG_REPORT;
+	return true;
 }
 
 bool kmsg_splat(int fd, char *line, size_t size)
@@ -1597,6 +1637,8 @@ bool kmsg_splat(int fd, char *line, size_t size)
 		/* A user-space fault (a process that crashed), not the kernel's */
 		if (!strncmp(msg, "traps: ", 7) &&
 		    strstr(msg, "] general protection fault ip:"))
+			continue;
+		if (kmsg_injected(fd, msg))
 			continue;
 		for (i = 0; i < ARRAY_SIZE(bad) && !found; i++) {
 			if (strstr(msg, bad[i])) {

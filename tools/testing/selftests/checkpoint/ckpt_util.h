@@ -201,6 +201,17 @@ int kmsg_open(void);
 bool kmsg_splat(int fd, char *line, size_t size);
 
 /*
+ * Marks of the kernel log around fault injection (kmsg_note() writes
+ * one): between them, an allocation failure report of warn_alloc()
+ * ("page allocation failure:" or "vmalloc error:", to the end of its
+ * stack) is what an injected failure gives, not a splat, and neither
+ * kmsg_splat() nor scripts/ckpt/splat-check takes it for one.
+ */
+#define CKPT_KMSG_FAULTS_ON	"ckpt-fault: injecting faults"
+#define CKPT_KMSG_FAULTS_OFF	"ckpt-fault: no more faults"
+int kmsg_note(const char *msg);
+
+/*
  * /dev/kmsg, opened at the end of the log when the program starts (-1
  * if it cannot be read).  Each test program ends with a test that
  * checks it for splats, so that one is blamed on the program that
