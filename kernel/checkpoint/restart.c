@@ -694,6 +694,19 @@ static int ckpt_task_step(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 
 static int ckpt_read_subtree(struct ckpt_ctx *ctx, struct ckpt_rtask *rt);
 
+/*
+ * A task killed while it rebuilds itself fails whatever it was doing,
+ * with the errno that gives (a fork says ENOMEM): it was interrupted
+ */
+static int ckpt_task_err(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
+			 int err)
+{
+	if (err && err != -EINTR && fatal_signal_pending(current))
+		return ckpt_err(ctx, -EINTR, "task %u: killed (error %d)",
+				rt->clone.pid, err);
+	return err;
+}
+
 /* A live task of the image: reads its subtree, then takes its steps */
 static int ckpt_restart_task(void *arg)
 {
@@ -710,6 +723,7 @@ static int ckpt_restart_task(void *arg)
 	rt->err = killed ? -EINTR : ckpt_read_subtree(ctx, rt);
 	if (!rt->err && !rt->parent)
 		rt->err = ckpt_read_tail(ctx);
+	rt->err = ckpt_task_err(ctx, rt, rt->err);
 	complete(&rt->done);
 
 	for (;;) {
@@ -722,7 +736,8 @@ static int ckpt_restart_task(void *arg)
 		}
 		if (step == CKPT_STEP_ABORT)
 			break;
-		rt->err = ckpt_task_step(ctx, rt, step);
+		rt->err = ckpt_task_err(ctx, rt,
+					ckpt_task_step(ctx, rt, step));
 		complete(&rt->done);
 	}
 	/* Its threads, gone before it, reaped themselves */

@@ -91,8 +91,8 @@ static int wait_for(pid_t pid, int secs)
 	return -1;
 }
 
-/* SIGKILL @pid and its children */
-static void kill_tree(pid_t pid)
+/* SIGKILL the descendants of @pid, @depth generations down */
+static void kill_descendants(pid_t pid, int depth)
 {
 	char path[64], buf[1024], *p, *end;
 	long child;
@@ -102,13 +102,22 @@ static void kill_tree(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
 		 (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		for (p = buf; (child = strtol(p, &end, 10)) > 0; p = end)
-			kill(child, SIGKILL);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (p = buf; (child = strtol(p, &end, 10)) > 0; p = end) {
+		kill(child, SIGKILL);
+		if (depth > 1)
+			kill_descendants(child, depth - 1);
 	}
+}
+
+/* SIGKILL @pid and its children */
+static void kill_tree(pid_t pid)
+{
+	kill_descendants(pid, 1);
 	kill(pid, SIGKILL);
 }
 
@@ -254,6 +263,47 @@ TEST_F_TIMEOUT(race, kill_restarter, 600)
 		expect_clean(_metadata, self->kmsg, round);
 	}
 	TH_LOG("%u restarts killed, %u done first", killed, done);
+}
+
+/*
+ * SIGKILL to the tasks a restart() is making (not to the restarter),
+ * at a random moment: restart() fails with EINTR, leaving nothing, or
+ * had finished (and the tree it made dies of the signal)
+ */
+TEST_F_TIMEOUT(race, kill_restarting_tree, 600)
+{
+	unsigned int round, done = 0, refused = 0;
+	char log[LOG_SIZE];
+	int st, err;
+	pid_t pid;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			pid = restart_img(self->img, self->len, 0, log,
+					  sizeof(log));
+			if (pid < 0 && pid != -EINTR)
+				fprintf(stderr, "restart: %s; log:\n%s",
+					strerror(-pid), log);
+			_exit(pid > 0 ? 0 : -pid);
+		}
+		usleep(race_delay(self->restart_secs * 1.2));
+		kill_descendants(pid, 2);
+		st = wait_for(pid, RACE_SECS);
+		ASSERT_TRUE(st != -1 && WIFEXITED(st)) {
+			TH_LOG("round %u: the restarter did not end (%#x)",
+			       round, st);
+		}
+		err = WEXITSTATUS(st);
+		EXPECT_TRUE(!err || err == EINTR) {
+			TH_LOG("round %u: restart: %s", round, strerror(err));
+		}
+		done += !err;
+		refused += !!err;
+		expect_clean(_metadata, self->kmsg, round);
+	}
+	TH_LOG("%u restarts done first, %u failed", done, refused);
 }
 
 /* SIGKILL to the whole tree while checkpoint() walks it */
