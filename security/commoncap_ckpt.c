@@ -169,24 +169,42 @@ static bool cap_groups_ok(const struct cred *old, const struct group_info *gi)
 
 /*
  * The capability sets may be no wider than capset(2) would let the
- * restarter make its own: permitted and bounding sets within its own,
- * inheritable within its inheritable and permitted sets (or its
- * bounding set, with CAP_SETPCAP); securebits only change with
- * CAP_SETPCAP, as with prctl(PR_SET_SECUREBITS).
+ * restarter make its own: permitted set within its own, inheritable
+ * within its inheritable and bounding sets and, without CAP_SETPCAP,
+ * its inheritable and permitted sets; the bounding set within its own,
+ * and only narrower with CAP_SETPCAP, as with PR_CAPBSET_DROP;
+ * securebits only change with CAP_SETPCAP, as with
+ * prctl(PR_SET_SECUREBITS), and never a locked bit or a lock; ambient
+ * capabilities are not raised past a SECBIT_NO_CAP_AMBIENT_RAISE the
+ * restarter cannot clear.
  */
 static bool cap_caps_ok(const struct cred *old, const struct cred *new)
 {
 	bool setpcap = ns_capable(old->user_ns, CAP_SETPCAP);
-	kernel_cap_t inh_max = setpcap ?
-		cap_combine(old->cap_inheritable, old->cap_bset) :
-		cap_combine(old->cap_inheritable, old->cap_permitted);
+	unsigned int locked = (old->securebits & SECURE_ALL_LOCKS) >> 1;
+	unsigned int changed = old->securebits ^ new->securebits;
 
 	if (!cap_issubset(new->cap_permitted, old->cap_permitted) ||
 	    !cap_issubset(new->cap_bset, old->cap_bset) ||
-	    !cap_issubset(new->cap_inheritable, inh_max))
+	    !cap_issubset(new->cap_inheritable,
+			  cap_combine(old->cap_inheritable, old->cap_bset)))
 		return false;
-	return setpcap ||
-	       !((new->securebits ^ old->securebits) & ~SECBIT_KEEP_CAPS);
+	if (!setpcap &&
+	    (!cap_issubset(new->cap_inheritable,
+			   cap_combine(old->cap_inheritable,
+				       old->cap_permitted)) ||
+	     !cap_issubset(old->cap_bset, new->cap_bset)))
+		return false;
+	/* No locked bit changes, no lock is undone, even with CAP_SETPCAP */
+	if ((changed & locked) ||
+	    (old->securebits & SECURE_ALL_LOCKS & ~new->securebits))
+		return false;
+	/* Ambient capabilities are raised only where the restarter may */
+	if ((old->securebits & SECBIT_NO_CAP_AMBIENT_RAISE) &&
+	    (!setpcap || (locked & SECBIT_NO_CAP_AMBIENT_RAISE)) &&
+	    !cap_issubset(new->cap_ambient, old->cap_ambient))
+		return false;
+	return setpcap || !(changed & ~SECBIT_KEEP_CAPS);
 }
 
 /* Build the credentials of a validated record, if the restarter may */

@@ -235,8 +235,9 @@ free_ctx:
  * -EINVAL for unknown @flags, a nonzero @pid, or a malformed image
  * (the reason is on the log); -EBADMSG if only the checksum is wrong;
  * -EBADF if @fd or @logfd is not an open file, or not open the right
- * way; -EPERM if the image has ids, groups or capabilities the caller
- * could not take, %CKPT_RESTART_PIDS without CAP_CHECKPOINT_RESTORE
+ * way; -EPERM if the image has ids, groups, capabilities or
+ * securebits the caller could not take, or lacks the caller's
+ * no_new_privs, %CKPT_RESTART_PIDS without CAP_CHECKPOINT_RESTORE
  * in the pid namespace, or %CKPT_RESTART_NEWPID without CAP_SYS_ADMIN;
  * -EBUSY if a pid is taken; -ENOENT (or the
  * error of the open) if a file of the image cannot be opened; -EINTR

@@ -307,8 +307,15 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 	}
 	rt->pdeath_signal = h->pdeath_signal;
 	rt->seccomp_strict = h->flags & CKPT_TASK_SECCOMP_STRICT;
-	/* Set last: the children forked before it may not have it */
+	/*
+	 * Set last: the children forked before it may not have it.  What
+	 * it has now comes of the restarter, which cannot drop it.
+	 */
 	rt->no_new_privs = h->flags & CKPT_TASK_NO_NEW_PRIVS;
+	if (!rt->no_new_privs && task_no_new_privs(current))
+		return ckpt_err(ctx, -EPERM,
+				"task %u: the restarter has no_new_privs, the image does not",
+				h->pid);
 
 	if (!(rt->clone.flags & CKPT_CLONE_THREAD)) {
 		ret = ckpt_task_lead(ctx, h);
