@@ -14,7 +14,7 @@
  * image that caused it is printed (base64, between CKPT-FUZZ-IMAGE
  * markers) for the host to save under build/fuzz/.
  *
- * Knobs (environment): CKPT_FUZZ_IMAGES (default 2000), CKPT_FUZZ_SECS
+ * Knobs (environment): CKPT_FUZZ_IMAGES (default 3000), CKPT_FUZZ_SECS
  * (default 450), CKPT_FUZZ_SEED (default 1: the same mutants each run),
  * CKPT_FUZZ_WORKERS (mutants run at once; default one per CPU).
  */
@@ -47,6 +47,7 @@
 #define FUZZ_SEEDS		3
 #define FUZZ_ERRNOS		256
 #define FUZZ_MAX_WORKERS	8
+#define FUZZ_PROGRESS		5000	/* images between progress lines */
 
 /* ---- seeds: processes of uid 65534 with some of everything ---- */
 
@@ -726,6 +727,13 @@ static bool fuzz_account(struct fuzz_stats *st, struct worker *ws,
 	return v != RUN_HANG && v != RUN_RUNNER;
 }
 
+/* A line now and then in a long run */
+static void fuzz_progress(const struct fuzz_stats *st, double t0)
+{
+	ksft_print_msg("fuzz: %lu images in %.0f s, %lu restarted, %lu crashes\n",
+		       st->tried, now_mono() - t0, st->made, st->crashes);
+}
+
 /*
  * Mutants are run by CKPT_FUZZ_WORKERS (default: one per CPU) at once,
  * each by an idle worker of the identity drawn for it; there are that
@@ -733,7 +741,7 @@ static bool fuzz_account(struct fuzz_stats *st, struct worker *ws,
  */
 TEST_F_TIMEOUT(fuzz, mutants, 7200)
 {
-	unsigned long images = env_ul("CKPT_FUZZ_IMAGES", 2000);
+	unsigned long images = env_ul("CKPT_FUZZ_IMAGES", 3000);
 	unsigned long secs = env_ul("CKPT_FUZZ_SECS", 450);
 	unsigned long par = env_ul("CKPT_FUZZ_WORKERS",
 				   sysconf(_SC_NPROCESSORS_ONLN));
@@ -806,6 +814,8 @@ TEST_F_TIMEOUT(fuzz, mutants, 7200)
 			busy--;
 			go = fuzz_account(&st, ws, nr, &ws[k], v, &o,
 					  self->kmsg);
+			if (!(st.tried % FUZZ_PROGRESS))
+				fuzz_progress(&st, t0);
 		}
 	}
 	for (k = 0; k < nr; k++) {
