@@ -133,7 +133,16 @@ struct ckpt_ctask {
 struct ckpt_tree {
 	struct ckpt_ctask *tasks;
 	unsigned int nr;
+	unsigned int nr_claimed;	/* tasks[0..nr_claimed) in ckpt_busy */
 };
+
+/*
+ * The tasks that checkpoints are walking, by global pid.  A task is in
+ * one checkpoint at a time: two at once would each count the other's
+ * references to the objects they share as users outside the tree, and
+ * both fail.
+ */
+static DEFINE_XARRAY(ckpt_busy);
 
 /*
  * In the tree, the children of a task are the other threads of its
@@ -239,10 +248,31 @@ static int ckpt_tree_collect(struct ckpt_ctx *ctx, struct task_struct *root,
 	return 0;
 }
 
+/* Claim the tasks of @tree for this checkpoint: -EBUSY if another has one */
+static int ckpt_tree_claim(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
+{
+	struct task_struct *t;
+	int ret;
+
+	for (; tree->nr_claimed < tree->nr; tree->nr_claimed++) {
+		t = tree->tasks[tree->nr_claimed].t;
+		ret = xa_insert(&ckpt_busy, task_pid_nr(t), ctx, GFP_KERNEL);
+		if (ret == -EBUSY)
+			return ckpt_err(ctx, ret,
+					"pid %d: in another checkpoint",
+					task_pid_vnr(t));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static void ckpt_tree_free(struct ckpt_tree *tree)
 {
 	unsigned int i;
 
+	for (i = 0; i < tree->nr_claimed; i++)
+		xa_erase(&ckpt_busy, task_pid_nr(tree->tasks[i].t));
 	for (i = 0; tree->tasks && i < tree->nr; i++)
 		put_task_struct(tree->tasks[i].t);
 	kvfree(tree->tasks);
@@ -534,13 +564,34 @@ static int ckpt_sighand_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
 				refcount_read(&sighand->count) - 1, users);
 }
 
+/* How many tasks (kernel threads that use it included) run on @mm */
+static int ckpt_mm_tasks(struct mm_struct *mm)
+{
+	struct task_struct *p, *t;
+	int nr = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t)
+		nr += READ_ONCE(t->mm) == mm;
+	rcu_read_unlock();
+	return nr;
+}
+
+/*
+ * mm_users also counts the short references of whoever reads the
+ * address space (ps reading /proc/PID/cmdline or status, a debugger's
+ * process_vm_readv()...): only when it says more than the tree's tasks
+ * are they counted, and only other tasks refuse the checkpoint
+ */
 static int ckpt_mm_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
 			 unsigned int users)
 {
 	struct mm_struct *mm = ptr;
+	int count = atomic_read(&mm->mm_users);
 
-	return ckpt_check_users(ctx, "address space", objref,
-				atomic_read(&mm->mm_users), users);
+	if (count > users)
+		count = ckpt_mm_tasks(mm);
+	return ckpt_check_users(ctx, "address space", objref, count, users);
 }
 
 static int ckpt_write_tree(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
@@ -606,6 +657,8 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		goto put_task;
 	}
 	ret = ckpt_tree_collect(ctx, t, &tree);
+	if (!ret)
+		ret = ckpt_tree_claim(ctx, &tree);
 	if (!ret)
 		ret = ckpt_tree_check(ctx, &tree);
 	if (!ret)

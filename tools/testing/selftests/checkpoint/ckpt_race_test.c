@@ -18,9 +18,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/userfaultfd.h>
 
 #include "../kselftest_harness.h"
 #include "ckpt_util.h"
@@ -331,10 +335,8 @@ TEST_F_TIMEOUT(race, kill_target_during_checkpoint, 600)
 
 /*
  * Two checkpoints of one stopped tree at once: each makes a good image
- * or is refused with EBUSY, and the tree stays stopped.  (Often both
- * are refused: the checks that an fd table, fs state or pipe is not
- * shared outside the tree count references, and each checkpoint holds
- * some while the other checks.)
+ * or is refused with EBUSY (the tree is in the other), never both, and
+ * the tree stays stopped
  */
 TEST_F_TIMEOUT(race, concurrent_checkpoints, 600)
 {
@@ -369,11 +371,183 @@ TEST_F_TIMEOUT(race, concurrent_checkpoints, 600)
 	}
 	TH_LOG("%u rounds of %u with both images made, %u with none", both,
 	       round, none);
+	EXPECT_EQ(0, none);
 	/* The checkpoints left the tree as it was: stopped */
 	EXPECT_EQ('T', proc_state(pid));
 	kill_tree(pid);
 	target_kill(pid);
 	expect_clean(_metadata, self->kmsg, round);
+}
+
+struct cmdline_read {
+	pid_t pid;
+	char *buf;
+	ssize_t ret;
+};
+
+static void *cmdline_reader(void *arg)
+{
+	struct cmdline_read *r = arg;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)r->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->ret = fd < 0 ? -1 : read(fd, r->buf, PS);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/*
+ * In a child: read /proc/@pid/cmdline, as ps does, into a page that
+ * userfaultfd holds back, so that the read stays in the kernel with a
+ * reference to @pid's address space; say so on @blocked, and let the
+ * read end when a byte comes on @release.  Exits 0 if it then got the
+ * command line.
+ */
+static void __attribute__((noreturn)) mm_holder(pid_t pid, int blocked,
+						int release)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {};
+	struct uffdio_zeropage zp = {};
+	struct cmdline_read r = { .pid = pid };
+	struct uffd_msg msg;
+	pthread_t t;
+	int uffd;
+	char c;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	r.buf = mmap(NULL, PS, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (uffd < 0 || r.buf == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api))
+		_exit(10);
+	reg.range.start = (unsigned long)r.buf;
+	reg.range.len = PS;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(&t, NULL, cmdline_reader, &r))
+		_exit(11);
+	/* The reader is in the kernel, stuck copying the bytes out */
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT ||
+	    write(blocked, "b", 1) != 1 || read(release, &c, 1) != 1)
+		_exit(12);
+	zp.range = reg.range;
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp) || pthread_join(t, NULL))
+		_exit(13);
+	_exit(r.ret > 0 ? 0 : 14);
+}
+
+/*
+ * A checkpoint while somebody reads the tree's memory (ps reading
+ * /proc/PID/cmdline, a debugger): that short reference to an address
+ * space is not a task using it outside the tree, the checkpoint
+ * succeeds
+ */
+TEST_F_TIMEOUT(race, checkpoint_while_memory_read, 120)
+{
+	int blocked[2], release[2], st, err;
+	pid_t pid, holder, ck;
+	char c;
+
+	pid = target_spawn(race_tree_fn, NULL);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, pipe2(blocked, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
+	holder = fork();
+	ASSERT_LE(0, holder);
+	if (!holder)
+		mm_holder(pid, blocked[1], release[0]);
+	ASSERT_EQ(1, read(blocked[0], &c, 1)) {
+		TH_LOG("the reader did not get stuck (no userfaultfd?)");
+	}
+	ck = fork();
+	ASSERT_LE(0, ck);
+	if (!ck)
+		checkpointer(pid, CKPT_SINK_MEMFD, true);
+	err = checkpointer_wait(_metadata, ck, 0);
+	EXPECT_EQ(0, err) {
+		TH_LOG("checkpoint: %s", strerror(err));
+	}
+	ASSERT_EQ(1, write(release[1], "r", 1));
+	st = wait_for(holder, RACE_SECS);
+	EXPECT_TRUE(st != -1 && WIFEXITED(st) && !WEXITSTATUS(st)) {
+		TH_LOG("the reader: status %#x", st);
+	}
+	close(blocked[0]);
+	close(blocked[1]);
+	close(release[0]);
+	close(release[1]);
+	kill_tree(pid);
+	target_kill(pid);
+	expect_clean(_metadata, self->kmsg, 0);
+}
+
+static int shared_mm_fn(void *arg)
+{
+	(void)arg;
+	raise(SIGSTOP);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/*
+ * But a process outside the tree that runs on the same address space
+ * (made with CLONE_VM) is a user: EBUSY
+ */
+TEST_F_TIMEOUT(race, memory_shared_outside_refused, 120)
+{
+	int p[2], logfd, st, fd;
+	pid_t sharer, pid;
+	char log[LOG_SIZE];
+	void *img;
+	size_t len;
+	ssize_t n;
+	char *stack;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	sharer = fork();
+	ASSERT_LE(0, sharer);
+	if (!sharer) {
+		/* Only what a checkpoint takes: /dev/null, the pipe */
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		stack = mmap(NULL, 16 * PS, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fd < 0 || stack == MAP_FAILED || dup2(fd, 0) < 0 ||
+		    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(10);
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != p[1])
+				close(fd);
+		pid = clone(shared_mm_fn, stack + 16 * PS, CLONE_VM | SIGCHLD,
+			    NULL);
+		if (pid < 0 || write(p[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(11);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(sizeof(pid), read(p[0], &pid, sizeof(pid)));
+	while (proc_state(pid) != 'T')
+		usleep(10000);
+	logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ASSERT_LE(0, logfd);
+	EXPECT_EQ(EBUSY, ckpt_capture(pid, CKPT_SINK_MEMFD, 0, logfd, &img,
+				      &len));
+	n = pread(logfd, log, sizeof(log) - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	EXPECT_NE(NULL, strstr(log, "address space")) {
+		TH_LOG("log: %s", log);
+	}
+	close(logfd);
+	close(p[0]);
+	close(p[1]);
+	kill(pid, SIGKILL);
+	kill(sharer, SIGKILL);
+	waitpid(sharer, &st, 0);
+	expect_clean(_metadata, self->kmsg, 0);
 }
 
 /* The parent of the checkpointed tree exits meanwhile */
