@@ -129,11 +129,12 @@ struct ckpt_ctask {
  * struct ckpt_tree - the tasks of a checkpoint, in depth-first order
  * @tasks: the tasks, the root first
  * @nr: how many
+ * @nr_claimed: how many, from the first, this checkpoint has in ckpt_busy
  */
 struct ckpt_tree {
 	struct ckpt_ctask *tasks;
 	unsigned int nr;
-	unsigned int nr_claimed;	/* tasks[0..nr_claimed) in ckpt_busy */
+	unsigned int nr_claimed;
 };
 
 /*
