@@ -417,18 +417,13 @@ TEST(ptrace_stopped)
 	free(buf);
 }
 
-static int write_str(const char *dir, const char *file, const char *s)
+/* Write @s to the cgroup file @file of @dir */
+static int cg_write(const char *dir, const char *file, const char *s)
 {
 	char path[PATH_MAX + 64];
-	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
-	close(fd);
-	return ret;
+	return write_str(path, s);
 }
 
 static bool cg_frozen(const char *dir)
@@ -477,7 +472,7 @@ TEST(cgroup_frozen)
 	}
 	snprintf(cg, sizeof(cg), "%s/ckpt_test.%d", root, getpid());
 	ASSERT_EQ(0, mkdir(cg, 0755));
-	if (access(cg, F_OK) || write_str(cg, "cgroup.freeze", "0")) {
+	if (access(cg, F_OK) || cg_write(cg, "cgroup.freeze", "0")) {
 		rmdir(cg);
 		if (mounted)
 			umount(root), rmdir(root);
@@ -489,8 +484,8 @@ TEST(cgroup_frozen)
 	/* Frozen before it closes the test's fds, it would be refused */
 	ASSERT_TRUE(wait_settled(pid));
 	snprintf(num, sizeof(num), "%d", pid);
-	EXPECT_EQ(0, write_str(cg, "cgroup.procs", num));
-	EXPECT_EQ(0, write_str(cg, "cgroup.freeze", "1"));
+	EXPECT_EQ(0, cg_write(cg, "cgroup.procs", num));
+	EXPECT_EQ(0, cg_write(cg, "cgroup.freeze", "1"));
 	for (i = 0; i < 5000 && !cg_frozen(cg); i++)
 		usleep(1000);
 	EXPECT_TRUE(cg_frozen(cg));
@@ -518,7 +513,7 @@ TEST(cgroup_frozen)
 	}
 
 	target_kill(pid);
-	write_str(cg, "cgroup.freeze", "0");
+	cg_write(cg, "cgroup.freeze", "0");
 	for (i = 0; i < 1000 && rmdir(cg) && errno == EBUSY; i++)
 		usleep(1000);
 	if (mounted) {

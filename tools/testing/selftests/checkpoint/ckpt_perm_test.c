@@ -266,31 +266,6 @@ static uint64_t caps_of(uint64_t caps)
 	return caps == ALL ? caps_all() : caps;
 }
 
-static int set_caps(uint64_t e, uint64_t p, uint64_t i)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {
-		{ (uint32_t)e, (uint32_t)p, (uint32_t)i },
-		{ e >> 32, p >> 32, i >> 32 },
-	};
-
-	return syscall(SYS_capset, &hdr, data);
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = -1;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, s, strlen(s)) == (ssize_t)strlen(s))
-		ret = 0;
-	close(fd);
-	return ret;
-}
-
 /* Become the root of a new user namespace that maps 0 to our ids */
 static int enter_userns(uid_t uid, gid_t gid)
 {
@@ -319,7 +294,7 @@ static int ident_apply(const struct ident *id)
 	if (setgroups(0, NULL) || setresgid(id->gid, id->gid, id->gid) ||
 	    prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ||
 	    setresuid(id->uid, id->euid, id->suid) ||
-	    set_caps(e | PCAP, p | PCAP, i))
+	    capset3(e | PCAP, p | PCAP, i))
 		return -1;
 	for (c = 0; c <= last; c++) {
 		if ((id->bdrop & BIT(c)) &&
@@ -329,7 +304,7 @@ static int ident_apply(const struct ident *id)
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0))
 			return -1;
 	}
-	if (prctl(PR_SET_SECUREBITS, id->sb, 0, 0, 0) || set_caps(e, p, i))
+	if (prctl(PR_SET_SECUREBITS, id->sb, 0, 0, 0) || capset3(e, p, i))
 		return -1;
 	if (id->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -1;

@@ -2193,19 +2193,6 @@ TEST_F_TIMEOUT(restart, seccomp_strict, 120)
 
 static const gid_t t_groups[] = { 3001, 3002, 3005 };
 
-static int capset3(uint64_t e, uint64_t p, uint64_t i)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {
-		{ (uint32_t)e, (uint32_t)p, (uint32_t)i },
-		{ e >> 32, p >> 32, i >> 32 },
-	};
-
-	return syscall(SYS_capset, &hdr, data);
-}
-
 static int capget3(uint64_t *e, uint64_t *p, uint64_t *i)
 {
 	struct __user_cap_header_struct hdr = {

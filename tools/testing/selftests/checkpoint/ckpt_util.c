@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "ckpt_util.h"
 
@@ -1550,6 +1551,31 @@ bool check_pattern(const void *p, size_t len, unsigned int seed)
 	return true;
 }
 
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, s, strlen(s)) == (ssize_t)strlen(s))
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+int capset3(uint64_t e, uint64_t p, uint64_t i)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {
+		{ (uint32_t)e, (uint32_t)p, (uint32_t)i },
+		{ e >> 32, p >> 32, i >> 32 },
+	};
+
+	return syscall(SYS_capset, &hdr, data);
+}
+
 /* ---- /dev/kmsg ---- */
 
 int ckpt_kmsg_fd = -1;
@@ -1577,14 +1603,7 @@ int kmsg_open(void)
 
 int kmsg_note(const char *msg)
 {
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC), ret = -1;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg))
-		ret = 0;
-	close(fd);
-	return ret;
+	return write_str("/dev/kmsg", msg);
 }
 
 /* Whether @msg is part of an allocation failure report we caused */

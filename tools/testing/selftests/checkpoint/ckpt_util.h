@@ -192,6 +192,11 @@ uint64_t xgetbv0(void);
 void fill_pattern(void *p, size_t len, unsigned int seed);
 bool check_pattern(const void *p, size_t len, unsigned int seed);
 
+/* Write the string @s to the file @path (no newline added): 0 or -1 */
+int write_str(const char *path, const char *s);
+/* capset(2) of the effective, permitted and inheritable sets, 64 bits */
+int capset3(uint64_t e, uint64_t p, uint64_t i);
+
 /*
  * /dev/kmsg watching: kmsg_open() positions at the end, kmsg_splat()
  * reads what was logged since and returns true (with the line) if it
