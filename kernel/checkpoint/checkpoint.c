@@ -117,12 +117,14 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
  * @parent: index of its parent in the tree (0, itself, for the root)
  * @state: CKPT_TASK_STOPPED, _TRACED or _FROZEN; 0 for a zombie
  * @ncsw: its context switch count once off its CPU, 0 for a zombie
+ * @busy: the global pid under which it is claimed in ckpt_busy
  */
 struct ckpt_ctask {
 	struct task_struct *t;
 	unsigned int parent;
 	u32 state;
 	unsigned long ncsw;
+	pid_t busy;
 };
 
 /**
@@ -130,6 +132,7 @@ struct ckpt_ctask {
  * @tasks: the tasks, the root first
  * @nr: how many
  * @nr_claimed: how many, from the first, this checkpoint has in ckpt_busy
+ *	(each under its &ckpt_ctask.busy)
  */
 struct ckpt_tree {
 	struct ckpt_ctask *tasks;
@@ -249,31 +252,35 @@ static int ckpt_tree_collect(struct ckpt_ctx *ctx, struct task_struct *root,
 	return 0;
 }
 
-/* Claim the tasks of @tree for this checkpoint: -EBUSY if another has one */
+/*
+ * Claim the next task of @tree for this checkpoint, by the pid it has
+ * now (an exec by another thread of its group may give it another):
+ * -EBUSY if another checkpoint has it
+ */
 static int ckpt_tree_claim(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 {
-	struct task_struct *t;
+	struct ckpt_ctask *ct = &tree->tasks[tree->nr_claimed];
+	pid_t pid = task_pid_vnr(ct->t);
 	int ret;
 
-	for (; tree->nr_claimed < tree->nr; tree->nr_claimed++) {
-		t = tree->tasks[tree->nr_claimed].t;
-		ret = xa_insert(&ckpt_busy, task_pid_nr(t), ctx, GFP_KERNEL);
-		if (ret == -EBUSY)
-			return ckpt_err(ctx, ret,
-					"pid %d: in another checkpoint",
-					task_pid_vnr(t));
-		if (ret)
-			return ret;
-	}
+	ct->busy = task_pid_nr(ct->t);
+	ret = xa_insert(&ckpt_busy, ct->busy, ctx, GFP_KERNEL);
+	if (ret == -EBUSY && xa_load(&ckpt_busy, ct->busy) == ctx)
+		return ckpt_err(ctx, ret, "pid %d: its group exec'ed", pid);
+	if (ret == -EBUSY)
+		return ckpt_err(ctx, ret, "pid %d: in another checkpoint", pid);
+	if (ret)
+		return ckpt_err(ctx, ret, "pid %d: cannot claim it", pid);
+	tree->nr_claimed++;
 	return 0;
 }
 
-static void ckpt_tree_free(struct ckpt_tree *tree)
+static void ckpt_tree_free(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 {
 	unsigned int i;
 
 	for (i = 0; i < tree->nr_claimed; i++)
-		xa_erase(&ckpt_busy, task_pid_nr(tree->tasks[i].t));
+		xa_cmpxchg(&ckpt_busy, tree->tasks[i].busy, ctx, NULL, 0);
 	for (i = 0; tree->tasks && i < tree->nr; i++)
 		put_task_struct(tree->tasks[i].t);
 	kvfree(tree->tasks);
@@ -363,6 +370,10 @@ static int ckpt_tree_check(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 		if (!ptrace_may_access(ct->t, PTRACE_MODE_ATTACH_REALCREDS))
 			return ckpt_err(ctx, -EPERM,
 					"no permission to ptrace pid %d", pid);
+		/* Before anything counts the users of its objects */
+		ret = ckpt_tree_claim(ctx, tree);
+		if (ret)
+			return ret;
 		if (i && READ_ONCE(ct->t->exit_state)) {
 			ret = ckpt_check_zombie(ctx, ct->t);
 		} else {
@@ -659,8 +670,6 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	}
 	ret = ckpt_tree_collect(ctx, t, &tree);
 	if (!ret)
-		ret = ckpt_tree_claim(ctx, &tree);
-	if (!ret)
 		ret = ckpt_tree_check(ctx, &tree);
 	if (!ret)
 		ret = ckpt_write_tree(ctx, &tree);
@@ -682,7 +691,7 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_flush(ctx);
 put_tree:
-	ckpt_tree_free(&tree);
+	ckpt_tree_free(ctx, &tree);
 put_task:
 	ctx->root = NULL;
 	put_task_struct(t);

@@ -163,12 +163,13 @@ static long ckpt_ret(long ret)
  * open file, or not open for writing; -ESRCH if there is no task @pid;
  * -EPERM if it is a kernel thread or the caller may not ptrace it;
  * -EBUSY if it is not stopped or frozen, is exiting, runs during the
- * checkpoint, or shares its mm, fd table, fs state or signal handlers
- * with a task outside the checkpoint; -EOPNOTSUPP if it has state that
- * cannot be saved yet (a kind of file, a timer on a CPU-time
- * clock...), named on the log; -EIO if a page was lost to a memory
- * error or the image file takes no data; -EINTR if a fatal signal
- * interrupted the call; -ENOMEM; or the error of a write to @fd.
+ * checkpoint, is in another checkpoint, or shares its mm, fd table, fs
+ * state or signal handlers with a task outside the checkpoint;
+ * -EOPNOTSUPP if it has state that cannot be saved yet (a kind of
+ * file, a timer on a CPU-time clock...), named on the log; -EIO if a
+ * page was lost to a memory error or the image file takes no data;
+ * -EINTR if a fatal signal interrupted the call; -ENOMEM; or the error
+ * of a write to @fd.
  */
 SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
@@ -241,8 +242,9 @@ free_ctx:
  * in the pid namespace, or %CKPT_RESTART_NEWPID without CAP_SYS_ADMIN;
  * -EBUSY if a pid is taken; -ENOENT (or the
  * error of the open) if a file of the image cannot be opened; -EINTR
- * if a fatal signal interrupted the call; -ENOMEM; or the error of a
- * read from @fd.  On failure no task is left behind.
+ * if a fatal signal interrupted the call or killed a task being made;
+ * -ENOMEM; or the error of a read from @fd.  On failure no task is left
+ * behind.
  */
 SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
