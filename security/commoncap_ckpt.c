@@ -207,6 +207,31 @@ static bool cap_caps_ok(const struct cred *old, const struct cred *new)
 	return setpcap || !(changed & ~SECBIT_KEEP_CAPS);
 }
 
+/*
+ * setresuid(2) away from uid 0 (none of the real, effective and saved
+ * uids 0 any more) clears the permitted set unless SECBIT_KEEP_CAPS or
+ * SECBIT_NO_SETUID_FIXUP is set: the image may have uids other than
+ * root and capabilities together only if the restarter could set one
+ * of these two bits first.
+ */
+static bool cap_setuid_fixup_ok(const struct cred *old,
+				const struct cred *new)
+{
+	kuid_t root = make_kuid(old->user_ns, 0);
+	unsigned int sb = old->securebits;
+
+	if ((!uid_eq(old->uid, root) && !uid_eq(old->euid, root) &&
+	     !uid_eq(old->suid, root)) ||
+	    uid_eq(new->uid, root) || uid_eq(new->euid, root) ||
+	    uid_eq(new->suid, root) || cap_isclear(new->cap_permitted))
+		return true;
+	if ((sb & SECBIT_KEEP_CAPS) || !(sb & SECBIT_KEEP_CAPS_LOCKED) ||
+	    (sb & SECBIT_NO_SETUID_FIXUP))
+		return true;
+	return !(sb & SECBIT_NO_SETUID_FIXUP_LOCKED) &&
+	       ns_capable(old->user_ns, CAP_SETPCAP);
+}
+
 /* Build the credentials of a validated record, if the restarter may */
 static int cap_cred_build(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h,
 			  struct cred **newp)
@@ -260,6 +285,12 @@ static int cap_cred_build(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h,
 	    !cap_groups_ok(old, new->group_info)) {
 		ckpt_err(ctx, ret, "cred: gids %u/%u/%u or groups need CAP_SETGID",
 			 h->gid, h->egid, h->sgid);
+		goto put_new;
+	}
+	if (!cap_setuid_fixup_ok(old, new)) {
+		ckpt_err(ctx, ret,
+			 "cred: uids %u/%u/%u with capabilities, and the restarter's securebits %#x drop them",
+			 h->uid, h->euid, h->suid, old->securebits);
 		goto put_new;
 	}
 	if (!cap_caps_ok(old, new)) {

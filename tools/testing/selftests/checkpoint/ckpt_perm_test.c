@@ -213,6 +213,33 @@ static const struct ident id_nobody_pcap_kc_kclk = {
 	.p = PCAP, .e = PCAP, .sb = SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED,
 };
 
+/* Leaving uid 0 would clear the capabilities, and nothing can stop it */
+#define FIXUP_LK	(SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED)
+
+static const struct ident id_root_fixup_lk = {
+	.name = "root, KEEP_CAPS and NO_SETUID_FIXUP off and locked",
+	.p = ALL, .e = ALL, .sb = FIXUP_LK,
+};
+
+static const struct ident id_root_kclk = {
+	.name = "root, KEEP_CAPS off and locked", .p = ALL, .e = ALL,
+	.sb = SECBIT_KEEP_CAPS_LOCKED,
+};
+
+static const struct ident id_nobody_fixup_lk = {
+	.name = "uid 65534, the caller's securebits", NB, .sb = FIXUP_LK,
+};
+
+static const struct ident id_nobody_raw_fixup_lk = {
+	.name = "uid 65534 +NET_RAW, the caller's securebits", NB,
+	.p = RAW, .e = RAW, .sb = FIXUP_LK,
+};
+
+static const struct ident id_nobody_raw_kclk = {
+	.name = "uid 65534 +NET_RAW, the caller's securebits", NB,
+	.p = RAW, .e = RAW, .sb = SECBIT_KEEP_CAPS_LOCKED,
+};
+
 static const struct ident id_userns = {
 	.name = "uid 65534 in a new user ns (its root)", NB, .userns = true,
 };
@@ -1405,6 +1432,36 @@ FIXTURE_VARIANT_ADD(perm, r_setpcap_keepcaps_locked) {
 		.target = &id_nobody_pcap_kc_kclk,
 		.what = "uid 65534 +SETPCAP, KEEP_CAPS on and locked",
 		.want = EPERM, .log = "cred: capabilities",
+	},
+};
+
+/*
+ * restart: uids other than root with capabilities, by a root that would
+ * lose them leaving uid 0 (setresuid() clears the permitted set unless
+ * KEEP_CAPS or NO_SETUID_FIXUP is set), unless it can set one of them
+ */
+FIXTURE_VARIANT_ADD(perm, r_root_fixup_locked_caps) {
+	.r = {
+		.call = RESTART, .caller = &id_root_fixup_lk,
+		.target = &id_nobody_raw_fixup_lk,
+		.what = "uid 65534 +NET_RAW, the caller's securebits",
+		.want = EPERM, .log = "securebits 0x28 drop them",
+	},
+};
+
+FIXTURE_VARIANT_ADD(perm, r_root_fixup_locked_nocaps) {
+	.r = {
+		.call = RESTART, .caller = &id_root_fixup_lk,
+		.target = &id_nobody_fixup_lk,
+		.what = "uid 65534, the caller's securebits",
+	},
+};
+
+FIXTURE_VARIANT_ADD(perm, r_root_kclk_caps) {
+	.r = {
+		.call = RESTART, .caller = &id_root_kclk,
+		.target = &id_nobody_raw_kclk,
+		.what = "uid 65534 +NET_RAW, the caller's securebits",
 	},
 };
 
