@@ -263,8 +263,6 @@ FIXTURE_SETUP(fault)
 	}
 	self->e.logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
 	ASSERT_LE(0, self->e.logfd);
-	/* Allocation failure reports from here on are not splats */
-	ASSERT_EQ(0, kmsg_note(CKPT_KMSG_FAULTS_ON));
 
 	pid = target_spawn(fault_target_fn, NULL);
 	ASSERT_LT(0, pid) {
@@ -277,6 +275,8 @@ FIXTURE_SETUP(fault)
 	ASSERT_EQ(0, err) {
 		TH_LOG("checkpoint: %s", strerror(err));
 	}
+	/* Last: vmalloc() failure reports from here on are not splats */
+	ASSERT_EQ(0, kmsg_note(CKPT_KMSG_FAULTS_ON));
 }
 
 FIXTURE_TEARDOWN(fault)

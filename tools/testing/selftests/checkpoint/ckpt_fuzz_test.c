@@ -448,7 +448,6 @@ static void worker_run(const struct mutant *m, size_t len, bool nobody,
 	o->restart = pid > 0 ? 0 : -pid;
 	if (pid > 0 && nobody)
 		check_privilege(pid, o);
-	reap_descendants();
 }
 
 static void worker_main(struct worker *w)
@@ -469,8 +468,10 @@ static void worker_main(struct worker *w)
 		if (len > w->m->cap)
 			_exit(92);
 		worker_run(w->m, len, w->nobody, &o);
+		/* Before what it restarted can stop or kill it */
 		if (write(w->resp, &o, sizeof(o)) != sizeof(o))
 			_exit(91);
+		reap_descendants();
 	}
 	_exit(0);
 }

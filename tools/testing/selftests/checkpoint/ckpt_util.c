@@ -1580,10 +1580,15 @@ int capset3(uint64_t e, uint64_t p, uint64_t i)
 
 int ckpt_kmsg_fd = -1;
 
-/* Where each /dev/kmsg reader is: between the fault marks, in a report */
-#define KMSG_FAULTS		1
-#define KMSG_REPORT		2
-static unsigned char kmsg_state[64];
+/*
+ * Where each /dev/kmsg reader is: between the fault marks, in an
+ * allocation failure report (and how many lines into it)
+ */
+#define KMSG_FAULTS		0x100
+#define KMSG_REPORT		0x200
+#define KMSG_LINES		0x0ff
+#define KMSG_REPORT_LINES	80	/* warn_alloc()'s stack and registers */
+static unsigned int kmsg_state[64];
 
 static void __attribute__((constructor)) kmsg_at_start(void)
 {
@@ -1606,37 +1611,61 @@ int kmsg_note(const char *msg)
 	return write_str("/dev/kmsg", msg);
 }
 
-/* Whether @msg is part of an allocation failure report we caused */
+static const char *const kmsg_bad[] = {
+	"BUG:", "WARNING:", "Oops", "general protection fault",
+	"kernel BUG", "KASAN", "UBSAN", "KFENCE", "Call Trace:",
+	"refcount_t:", "list_add corruption", "list_del corruption",
+	"stack-protector", "kmemleak", "possible circular locking",
+	"suspicious RCU usage", "sleeping function called",
+	"BUG kmalloc", "Unable to handle", "RIP:",
+};
+
+/* The first lines of a report other than a failed allocation's */
+static bool kmsg_other_report(const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kmsg_bad); i++)
+		if (strcmp(kmsg_bad[i], "Call Trace:") &&
+		    strcmp(kmsg_bad[i], "RIP:") && strstr(msg, kmsg_bad[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Whether @msg is part of an allocation failure report that an injected
+ * fault caused: between the fault marks, a warn_alloc() report of
+ * vmalloc() (the page allocator fails injected allocations before it
+ * would warn), to the end of its stack, at most KMSG_REPORT_LINES
+ * lines, and only until another kind of report begins
+ */
 static bool kmsg_injected(int fd, const char *msg)
 {
-	unsigned char none = 0, *st;
+	unsigned int none = 0, *st;
 
 	st = fd < (int)ARRAY_SIZE(kmsg_state) ? &kmsg_state[fd] : &none;
 	if (strstr(msg, CKPT_KMSG_FAULTS_ON))
-		*st |= KMSG_FAULTS;
+		*st = KMSG_FAULTS;
 	else if (strstr(msg, CKPT_KMSG_FAULTS_OFF))
 		*st = 0;
-	if ((*st & KMSG_FAULTS) &&
-	    (strstr(msg, "page allocation failure:") ||
-	     strstr(msg, "vmalloc error:")))
-		*st |= KMSG_REPORT;
+	if ((*st & KMSG_FAULTS) && strstr(msg, "vmalloc error:"))
+		*st = KMSG_FAULTS | KMSG_REPORT;
 	if (!(*st & KMSG_REPORT))
 		return false;
+	if (kmsg_other_report(msg) ||
+	    (*st & KMSG_LINES) >= KMSG_REPORT_LINES) {
+		*st = KMSG_FAULTS;
+		return false;
+	}
 	if (strstr(msg, "</TASK>"))
-		*st &= ~KMSG_REPORT;
+		*st = KMSG_FAULTS;
+	else
+		(*st)++;
 	return true;
 }
 
 bool kmsg_splat(int fd, char *line, size_t size)
 {
-	static const char *const bad[] = {
-		"BUG:", "WARNING:", "Oops", "general protection fault",
-		"kernel BUG", "KASAN", "UBSAN", "KFENCE", "Call Trace:",
-		"refcount_t:", "list_add corruption", "list_del corruption",
-		"stack-protector", "kmemleak", "possible circular locking",
-		"suspicious RCU usage", "sleeping function called",
-		"BUG kmalloc", "Unable to handle", "RIP:",
-	};
 	char buf[8192], *msg;
 	bool found = false;
 	size_t i;
@@ -1646,6 +1675,9 @@ bool kmsg_splat(int fd, char *line, size_t size)
 		return false;
 	for (;;) {
 		n = read(fd, buf, sizeof(buf) - 1);
+		/* Lines lost (EPIPE): the end of a report may be among them */
+		if (n < 0 && errno == EPIPE && fd < (int)ARRAY_SIZE(kmsg_state))
+			kmsg_state[fd] &= KMSG_FAULTS;
 		if (n < 0 && (errno == EINTR || errno == EPIPE))
 			continue;
 		if (n <= 0)
@@ -1659,8 +1691,8 @@ bool kmsg_splat(int fd, char *line, size_t size)
 			continue;
 		if (kmsg_injected(fd, msg))
 			continue;
-		for (i = 0; i < ARRAY_SIZE(bad) && !found; i++) {
-			if (strstr(msg, bad[i])) {
+		for (i = 0; i < ARRAY_SIZE(kmsg_bad) && !found; i++) {
+			if (strstr(msg, kmsg_bad[i])) {
 				found = true;
 				snprintf(line, size, "%s", msg);
 			}

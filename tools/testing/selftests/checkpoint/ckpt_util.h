@@ -207,10 +207,11 @@ bool kmsg_splat(int fd, char *line, size_t size);
 
 /*
  * Marks of the kernel log around fault injection (kmsg_note() writes
- * one): between them, an allocation failure report of warn_alloc()
- * ("page allocation failure:" or "vmalloc error:", to the end of its
- * stack) is what an injected failure gives, not a splat, and neither
- * kmsg_splat() nor scripts/ckpt/splat-check takes it for one.
+ * one): between them, an allocation failure report of warn_alloc() for
+ * vmalloc() ("vmalloc error:", to the end of its stack, 80 lines at
+ * most, and only until another report begins) is what an injected
+ * failure gives, not a splat, and neither kmsg_splat() nor
+ * scripts/ckpt/splat-check takes it for one.
  */
 #define CKPT_KMSG_FAULTS_ON	"ckpt-fault: injecting faults"
 #define CKPT_KMSG_FAULTS_OFF	"ckpt-fault: no more faults"
