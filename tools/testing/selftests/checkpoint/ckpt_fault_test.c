@@ -60,14 +60,6 @@ static void fault_go_handler(int sig)
 	fault_go = 1;
 }
 
-static void *fault_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /*
  * Stops with its state set up.  Once continued (or restarted), it
  * waits for SIGUSR2, sent when no more faults are injected, then checks
@@ -104,7 +96,7 @@ static int fault_target_fn(void *arg)
 		_exit(7);
 	}
 	if (waitpid(child, &st, WUNTRACED) != child || !WIFSTOPPED(st) ||
-	    pthread_create(&t, NULL, fault_thread, NULL))
+	    pthread_create(&t, NULL, pause_thread, NULL))
 		return 13;
 	raise(SIGSTOP);
 

@@ -90,14 +90,6 @@ static int seed_simple_fn(void *arg)
 	return 0;
 }
 
-static void *seed_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /* A process with a thread and a stopped child */
 static int seed_tree_fn(void *arg)
 {
@@ -116,7 +108,7 @@ static int seed_tree_fn(void *arg)
 		_exit(0);
 	}
 	if (waitpid(child, &st, WUNTRACED) != child || !WIFSTOPPED(st) ||
-	    pthread_create(&t, NULL, seed_thread, NULL))
+	    pthread_create(&t, NULL, pause_thread, NULL))
 		return 12;
 	usleep(10000);
 	raise(SIGSTOP);

@@ -43,14 +43,6 @@ static useconds_t race_delay(double max_s)
 			    1e6);
 }
 
-static void *race_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /* A tree: three stopped children with a pipe between them, a thread */
 static int race_tree_fn(void *arg)
 {
@@ -73,7 +65,7 @@ static int race_tree_fn(void *arg)
 		    !WIFSTOPPED(st))
 			return 12;
 	}
-	if (pthread_create(&t, NULL, race_thread, NULL))
+	if (pthread_create(&t, NULL, pause_thread, NULL))
 		return 13;
 	usleep(10000);
 	raise(SIGSTOP);

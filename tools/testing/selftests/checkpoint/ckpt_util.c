@@ -1287,6 +1287,12 @@ int target_sleep_fn(void *arg)
 	return 0;
 }
 
+void *pause_thread(void *arg)
+{
+	target_sleep_fn(arg);
+	return NULL;
+}
+
 int become_nobody(void)
 {
 	if (geteuid() == 0) {

@@ -152,6 +152,8 @@ void reap_descendants(void);
 int target_stop_fn(void *arg);
 /* Never stops: sleeps until killed */
 int target_sleep_fn(void *arg);
+/* A thread that pauses for ever (a pthread_create() start routine) */
+void *pause_thread(void *arg);
 
 /* Drop to uid/gid 65534 (when root) and make the process dumpable */
 int become_nobody(void);
