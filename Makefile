@@ -6,6 +6,7 @@
 #   make check     debug kernel + lint + selftests under QEMU (what CI runs)
 #   make lint      checkpatch, sparse + W=1, coccicheck on our files
 #   make demo      production kernel: checkpoint a program, kill it, restart it
+#                  (CONTAINER=1: a container in namespaces of its own)
 #   make bench     production kernel: checkpoint/restart times vs write()
 #   make fuzz      debug kernel: a long pass of the restart() image fuzzer
 #   make run GUEST_DIR=dir GUEST_CMD='cmd' [KERNEL=debug|prod]
@@ -55,7 +56,8 @@ demo: src
 	@$(CKPT)/user prod tools
 	@$(CKPT)/initramfs prod base
 	@KERNEL_ARGS="tsc=reliable $$KERNEL_ARGS" \
-		$(CKPT)/qemu-run --kernel prod --stream demo $(CKPT)/guest/demo.job
+		$(CKPT)/qemu-run --kernel prod --stream demo \
+		$(CKPT)/guest/$(if $(CONTAINER),demo-container,demo).job
 
 # The table to stdout, the CSV to build/bench-DATE.csv and build/bench.csv.
 bench:

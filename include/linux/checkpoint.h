@@ -16,6 +16,7 @@
 #include <linux/errno.h>
 #include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/pid.h>
 #include <linux/xarray.h>
 #include <linux/printk.h>
 #include <linux/spinlock.h>
@@ -76,7 +77,9 @@ struct ckpt_task_refs {
  * @children: its children, linked by @sibling
  * @sibling: link in its parent's @children
  * @task: the task, referenced, once it runs
- * @vpid: its pid, in the restarter's pid namespace, once it exists
+ * @vpid: its pid, in the pid namespace of the task that made it, once
+ *	it exists
+ * @pid: its struct pid, referenced, once it exists
  * @clone: its CKPT_HDR_CLONE record
  * @held: ids of the objects it holds: its parent's, or its own records'
  * @nr_zombies: how many of @children are zombies, made late
@@ -106,6 +109,7 @@ struct ckpt_rtask {
 	struct list_head sibling;
 	struct task_struct *task;
 	pid_t vpid;
+	struct pid *pid;
 	struct ckpt_hdr_clone clone;
 	struct ckpt_task_refs held;
 	unsigned int nr_zombies;
@@ -125,6 +129,22 @@ struct ckpt_rtask {
 	bool no_new_privs;
 	bool seccomp_strict;
 	u64 ax;
+};
+
+/**
+ * struct ckpt_ns_state - the namespaces of an image
+ * @new: CKPT_NS_* kinds of the tree's own namespaces
+ * @external: CKPT_NS_* kinds of namespaces left out as external
+ * @uts: restart: the tree's uts namespace, with %CKPT_NS_UTS
+ * @ipc: restart: its ipc namespace, with %CKPT_NS_IPC
+ * @net: restart: its network namespace, with %CKPT_NS_NET
+ */
+struct ckpt_ns_state {
+	u32 new;
+	u32 external;
+	struct ckpt_hdr_uts_ns uts;
+	struct ckpt_hdr_ipc_ns ipc;
+	struct ckpt_hdr_net_ns net;
 };
 
 /**
@@ -155,10 +175,13 @@ struct ckpt_rtask {
  * @rpids: restart: image pid -> its struct ckpt_rtask
  * @step: restart: the step the restarter has the tasks take
  * @killed: restart: the restarter was killed, the tasks must stop
- * @caller_pgid: restart: the restarter's process group (or the new pid
- *	namespace's, with %CKPT_RESTART_NEWPID)
+ * @caller_pgrp: restart: the restarter's process group (or the new pid
+ *	namespace's, with %CKPT_RESTART_NEWPID), referenced
  * @ns_init: restart: the init of the new pid namespace, referenced
  * @logbuf: scratch buffer for log lines
+ * @pid_ns: checkpoint: the pid namespace of the image's pids, referenced
+ * @nsproxy: checkpoint: the root's namespaces, referenced
+ * @ns: the namespaces of the image
  */
 struct ckpt_ctx {
 	struct file *file;
@@ -187,10 +210,34 @@ struct ckpt_ctx {
 	struct xarray rpids;
 	int step;
 	bool killed;
-	pid_t caller_pgid;
+	struct pid *caller_pgrp;
 	struct task_struct *ns_init;
 	char *logbuf;
+	struct pid_namespace *pid_ns;
+	struct nsproxy *nsproxy;
+	struct ckpt_ns_state ns;
 };
+
+/*
+ * The pids of a checkpoint: in the pid namespace of the image, the
+ * checkpointer's or the tree's own
+ */
+static inline pid_t ckpt_pid_nr(const struct ckpt_ctx *ctx, struct pid *pid)
+{
+	return pid_nr_ns(pid, ctx->pid_ns);
+}
+
+static inline pid_t ckpt_task_pid(const struct ckpt_ctx *ctx,
+				  struct task_struct *t)
+{
+	return task_pid_nr_ns(t, ctx->pid_ns);
+}
+
+static inline pid_t ckpt_task_tgid(const struct ckpt_ctx *ctx,
+				   struct task_struct *t)
+{
+	return task_tgid_nr_ns(t, ctx->pid_ns);
+}
 
 /**
  * ckpt_verify_only() - whether a restart only validates the image

@@ -63,15 +63,6 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
 	return 0;
 }
 
-/* Whether two tasks see the same namespaces (the pid one aside) */
-static bool ckpt_same_ns(const struct nsproxy *a, const struct nsproxy *b)
-{
-	return a->uts_ns == b->uts_ns && a->ipc_ns == b->ipc_ns &&
-	       a->mnt_ns == b->mnt_ns && a->net_ns == b->net_ns &&
-	       a->pid_ns_for_children == b->pid_ns_for_children &&
-	       a->time_ns == b->time_ns && a->cgroup_ns == b->cgroup_ns;
-}
-
 /* Refuse what this version cannot save, naming it */
 static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 {
@@ -87,19 +78,13 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 				"pid %d: seccomp filters not supported", pid);
 
 	task_lock(t);
-	ret = 0;
-	if (!t->mm || !t->fs || !t->files || !t->nsproxy)
-		ret = -EBUSY;
-	else if (!ckpt_same_ns(t->nsproxy, current->nsproxy) ||
-		 task_active_pid_ns(t) != task_active_pid_ns(current))
-		ret = -EOPNOTSUPP;
+	ret = !t->mm || !t->fs || !t->files ? -EBUSY : 0;
 	task_unlock(t);
-	if (ret == -EBUSY)
-		return ckpt_err(ctx, ret, "pid %d is exiting", pid);
 	if (ret)
-		return ckpt_err(ctx, ret,
-				"pid %d: namespaces other than the caller's not supported",
-				pid);
+		return ckpt_err(ctx, ret, "pid %d is exiting", pid);
+	ret = ckpt_ns_check_task(ctx, t);
+	if (ret)
+		return ret;
 
 	rcu_read_lock();
 	shared = __task_cred(t)->user_ns != current_user_ns();
@@ -304,22 +289,35 @@ static int ckpt_check_zombie(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx, ret,
 				"pid %d: a zombie with live threads not supported",
 				pid);
-	if (task_active_pid_ns(t) != task_active_pid_ns(current))
+	if (task_active_pid_ns(t) != ctx->pid_ns)
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d: namespaces other than the caller's not supported",
+				"pid %d: in a pid namespace other than its root's: not supported",
 				pid);
 	return 0;
 }
 
 /* Whether a task of the tree has (pid) @nr */
-static bool ckpt_tree_has(const struct ckpt_tree *tree, pid_t nr)
+static bool ckpt_tree_has(struct ckpt_ctx *ctx, const struct ckpt_tree *tree,
+			  pid_t nr)
 {
 	unsigned int i;
 
 	for (i = 0; i < tree->nr; i++)
-		if (task_pid_vnr(tree->tasks[i].t) == nr)
+		if (ckpt_task_pid(ctx, tree->tasks[i].t) == nr)
 			return true;
 	return false;
+}
+
+/**
+ * ckpt_in_tree() - whether a task is one this checkpoint has claimed
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: true if it is.
+ */
+bool ckpt_in_tree(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	return xa_load(&ckpt_busy, task_pid_nr(t)) == ctx;
 }
 
 /*
@@ -333,20 +331,22 @@ static int ckpt_check_groups(struct ckpt_ctx *ctx, struct ckpt_tree *tree,
 	struct task_struct *t = tree->tasks[i].t;
 	struct task_struct *root = tree->tasks[0].t;
 	struct task_struct *parent = tree->tasks[tree->tasks[i].parent].t;
-	pid_t pid = task_pid_vnr(t), pgid, sid;
+	struct pid_namespace *ns = ctx->pid_ns;
+	pid_t pid = ckpt_task_pid(ctx, t), pgid, sid;
 
-	/* 0 for those of the kernel's first task, outside the tree */
-	pgid = task_pgrp_vnr(t);
-	sid = task_session_vnr(t);
+	/* 0 for those outside the image's pid namespace */
+	pgid = task_pgrp_nr_ns(t, ns);
+	sid = task_session_nr_ns(t, ns);
 	if (!i)
 		return 0;
-	if (sid != pid && sid != task_session_vnr(parent))
+	if (sid != pid && sid != task_session_nr_ns(parent, ns))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d: session %d is neither its own nor its parent's",
 				pid, sid);
-	if (pgid == pid || ckpt_tree_has(tree, pgid))
+	if (pgid == pid || ckpt_tree_has(ctx, tree, pgid))
 		return 0;
-	if (pgid == task_pgrp_vnr(root) && pgid != task_pid_vnr(root))
+	if (pgid == task_pgrp_nr_ns(root, ns) &&
+	    pgid != ckpt_task_pid(ctx, root))
 		return 0;
 	return ckpt_err(ctx, -EOPNOTSUPP,
 			"pid %d: process group %d has no leader in the checkpoint",
@@ -410,7 +410,7 @@ static int ckpt_write_header(struct ckpt_ctx *ctx, unsigned int nr_tasks)
 	h.flags = ctx->flags;
 	h.nr_tasks = nr_tasks;
 	h.time_ns = ktime_get_real_ns();
-	h.pid = task_pid_vnr(ctx->root);
+	h.pid = ckpt_task_pid(ctx, ctx->root);
 	down_read(&uts_sem);
 	strscpy(h.release, utsname()->release, sizeof(h.release));
 	up_read(&uts_sem);
@@ -471,9 +471,9 @@ static int ckpt_write_clone(struct ckpt_ctx *ctx, struct ckpt_tree *tree,
 	struct ckpt_hdr_clone h = {};
 	int ret;
 
-	h.pid = task_pid_vnr(ct->t);
+	h.pid = ckpt_task_pid(ctx, ct->t);
 	if (i) {
-		h.ppid = task_pid_vnr(tree->tasks[ct->parent].t);
+		h.ppid = ckpt_task_pid(ctx, tree->tasks[ct->parent].t);
 		if (!ct->state) {
 			h.flags = CKPT_CLONE_ZOMBIE;
 			h.exit_code = READ_ONCE(ct->t->exit_code);
@@ -612,6 +612,8 @@ static int ckpt_write_tree(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 	int ret;
 
 	ret = ckpt_write_header(ctx, tree->nr);
+	if (!ret)
+		ret = ckpt_ns_checkpoint(ctx);
 	for (i = 0; !ret && i < tree->nr; i++) {
 		ctx->task = tree->tasks[i].t;
 		ret = ckpt_write_clone(ctx, tree, i);
@@ -668,9 +670,13 @@ int ckpt_do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ckpt_err(ctx, ret, "no permission to ptrace pid %d", pid);
 		goto put_task;
 	}
-	ret = ckpt_tree_collect(ctx, t, &tree);
+	ret = ckpt_ns_prepare(ctx, t);
+	if (!ret)
+		ret = ckpt_tree_collect(ctx, t, &tree);
 	if (!ret)
 		ret = ckpt_tree_check(ctx, &tree);
+	if (!ret)
+		ret = ckpt_ns_check_shared(ctx);
 	if (!ret)
 		ret = ckpt_write_tree(ctx, &tree);
 	if (ret)

@@ -28,6 +28,17 @@ int ckpt_do_restart(struct ckpt_ctx *ctx);
 void ckpt_rtasks_free(struct ckpt_ctx *ctx);
 struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, u32 pid);
 
+/* namespace.c */
+int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root);
+int ckpt_ns_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_ns_check_shared(struct ckpt_ctx *ctx);
+int ckpt_ns_checkpoint(struct ckpt_ctx *ctx);
+void ckpt_ns_release(struct ckpt_ctx *ctx);
+int ckpt_ns_read(struct ckpt_ctx *ctx);
+unsigned long ckpt_ns_clone_flags(const struct ckpt_ctx *ctx);
+int ckpt_ns_restore(struct ckpt_ctx *ctx);
+bool ckpt_in_tree(struct ckpt_ctx *ctx, struct task_struct *t);
+
 /* task.c */
 int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 			    u32 *objref);
@@ -50,6 +61,6 @@ int ckpt_sched_restore(struct ckpt_ctx *ctx);
 int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 			 const struct ckpt_task_refs *refs, u32 state);
 int ckpt_task_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
-int ckpt_join_pgrp(struct ckpt_ctx *ctx, pid_t pgid);
+int ckpt_join_pgrp(struct ckpt_ctx *ctx, struct pid *pgrp);
 
 #endif /* _KERNEL_CHECKPOINT_CHECKPOINT_H */

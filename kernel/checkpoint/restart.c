@@ -397,6 +397,8 @@ int ckpt_do_verify(struct ckpt_ctx *ctx)
 	int ret;
 
 	ret = ckpt_read_header(ctx);
+	if (!ret)
+		ret = ckpt_ns_read(ctx);
 	while (!ret) {
 		h = ckpt_read_rec(ctx);
 		if (IS_ERR(h))
@@ -493,6 +495,7 @@ void ckpt_rtasks_free(struct ckpt_ctx *ctx)
 		ckpt_deferred_put(ctx, rt, false);
 		if (rt->task)
 			put_task_struct(rt->task);
+		put_pid(rt->pid);
 		list_del(&rt->list);
 		kfree(rt);
 	}
@@ -516,20 +519,20 @@ enum ckpt_step {
 static int ckpt_join_image_pgrp(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 {
 	struct ckpt_rtask *leader;
-	pid_t pgid;
+	struct pid *pgrp;
 
 	if (rt->pgid == rt->clone.pid || !rt->parent ||
 	    rt->clone.flags & CKPT_CLONE_THREAD)
 		return 0;
 	leader = ckpt_rtask_of(ctx, rt->pgid);
-	if (leader && !leader->vpid)
+	if (leader && !leader->pid)
 		return ckpt_err(ctx, -EINVAL,
 				"task %u: the leader of process group %u is made after it",
 				rt->clone.pid, rt->pgid);
-	pgid = leader ? leader->vpid : ctx->caller_pgid;
-	if (task_pgrp_vnr(current) == pgid)
+	pgrp = leader ? leader->pid : ctx->caller_pgrp;
+	if (task_pgrp(current) == pgrp)
 		return 0;
-	return ckpt_join_pgrp(ctx, pgid);
+	return ckpt_join_pgrp(ctx, pgrp);
 }
 
 /*
@@ -552,7 +555,7 @@ static int ckpt_zombie_task(void *arg)
 			ckpt_err(ctx, ret, "zombie %u: cannot make its session",
 				 zrt->clone.pid);
 	} else if (zrt->pgid == zrt->clone.pid) {
-		ret = ckpt_join_pgrp(ctx, task_pid_vnr(current));
+		ret = ckpt_join_pgrp(ctx, task_pid(current));
 	}
 	if (!ret)
 		ret = ckpt_join_image_pgrp(ctx, zrt);
@@ -562,6 +565,9 @@ static int ckpt_zombie_task(void *arg)
 	complete(&zrt->done);
 	do_exit(ret ? SIGKILL : zrt->clone.exit_code);
 }
+
+#define CKPT_CLONE_NEW_NS	(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | \
+				 CLONE_NEWNET)
 
 /* Create a task: the caller's child, or a child of a task of the image */
 static pid_t ckpt_clone(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
@@ -575,7 +581,8 @@ static pid_t ckpt_clone(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 	};
 	pid_t pid, want = 0;
 
-	if (ctx->flags & CKPT_RESTART_PIDS) {
+	/* The init of a new pid namespace is pid 1 there */
+	if (ctx->flags & CKPT_RESTART_PIDS && !(flags & CLONE_NEWPID)) {
 		want = rt->clone.pid;
 		args.set_tid = &want;
 		args.set_tid_size = 1;
@@ -587,10 +594,15 @@ static pid_t ckpt_clone(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 		return ckpt_err(ctx, -EPERM,
 				"restart: keeping pid %d needs CAP_CHECKPOINT_RESTORE",
 				want);
+	if (pid == -EPERM && flags & CKPT_CLONE_NEW_NS)
+		return ckpt_err(ctx, -EPERM,
+				"restart: new namespaces (clone flags %#lx) need CAP_SYS_ADMIN",
+				flags & CKPT_CLONE_NEW_NS);
 	if (pid < 0)
 		return ckpt_err(ctx, pid, "restart: cannot create task %u",
 				rt->clone.pid);
 	rt->vpid = pid;
+	rt->pid = find_get_pid(pid);
 	return pid;
 }
 
@@ -720,7 +732,12 @@ static int ckpt_restart_task(void *arg)
 	killed = ctx->killed;
 	spin_unlock(&ctx->rtasks_lock);
 	ctx->rtask = rt;
-	rt->err = killed ? -EINTR : ckpt_read_subtree(ctx, rt);
+	rt->err = killed ? -EINTR : 0;
+	/* The root, in its new namespaces, sets them up first */
+	if (!rt->err && !rt->parent)
+		rt->err = ckpt_ns_restore(ctx);
+	if (!rt->err)
+		rt->err = ckpt_read_subtree(ctx, rt);
 	if (!rt->err && !rt->parent)
 		rt->err = ckpt_read_tail(ctx);
 	rt->err = ckpt_task_err(ctx, rt, rt->err);
@@ -872,7 +889,8 @@ static int ckpt_ns_init(void *arg)
 	/* Nor the restarter's fds, which would keep its pipes open */
 	__close_range(0, ~0U, 0);
 	pid = ksys_setsid();
-	ctx->caller_pgid = pid;
+	put_pid(ctx->caller_pgrp);
+	ctx->caller_pgrp = get_pid(task_pgrp(current));
 	/* Where do_wait() puts a status: a page of its own address space */
 	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
@@ -880,7 +898,8 @@ static int ckpt_ns_init(void *arg)
 		root_pid = ckpt_err(ctx, pid < 0 ? pid : -ENOMEM,
 				    "restart: cannot set up the pid namespace");
 	} else {
-		root_pid = ckpt_clone(ctx, root, ckpt_restart_task, 0);
+		root_pid = ckpt_clone(ctx, root, ckpt_restart_task,
+				      ckpt_ns_clone_flags(ctx));
 	}
 	if (root_pid < 0) {
 		root->err = root_pid;
@@ -958,6 +977,8 @@ int ckpt_do_restart(struct ckpt_ctx *ctx)
 	int ret;
 
 	ret = ckpt_read_header(ctx);
+	if (!ret)
+		ret = ckpt_ns_read(ctx);
 	if (ret)
 		return ret;
 	h = ckpt_read_rec_type(ctx, CKPT_HDR_CLONE);
@@ -967,14 +988,21 @@ int ckpt_do_restart(struct ckpt_ctx *ctx)
 	if (IS_ERR(root))
 		return PTR_ERR(root);
 	ctx->tty = ckpt_caller_tty();
-	ctx->caller_pgid = task_pgrp_vnr(current);
+	ctx->caller_pgrp = get_pid(task_pgrp(current));
 
-	/* In a new pid namespace, the tasks keep their pids */
+	/*
+	 * In a new pid namespace, the tasks keep their pids.  The root of
+	 * an image with a pid namespace of its own is its init.
+	 */
+	if (ctx->ns.new & CKPT_NS_PID)
+		ctx->flags = (ctx->flags & ~CKPT_RESTART_NEWPID) |
+			     CKPT_RESTART_PIDS;
 	if (ctx->flags & CKPT_RESTART_NEWPID) {
 		ctx->flags |= CKPT_RESTART_PIDS;
 		pid = ckpt_clone_ns_init(ctx);
 	} else {
-		pid = ckpt_clone(ctx, root, ckpt_restart_task, 0);
+		pid = ckpt_clone(ctx, root, ckpt_restart_task,
+				 ckpt_ns_clone_flags(ctx));
 	}
 	if (pid < 0)
 		return pid;

@@ -58,6 +58,10 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_rlimit) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sigpending) != 144);
 	BUILD_BUG_ON(sizeof(struct ckpt_itimer) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ns) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_uts_ns) != 144);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ipc_ns) != 64);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_net_ns) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signal) !=
 		     32 + 16 * CKPT_RLIM_NLIMITS + 16 * CKPT_NR_ITIMERS);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_posix_timer) != 80);
@@ -86,6 +90,8 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 		fput(ctx->tty);
 	if (ctx->ns_init)
 		put_task_struct(ctx->ns_init);
+	put_pid(ctx->caller_pgrp);
+	ckpt_ns_release(ctx);
 	kfree(ctx->logbuf);
 	kvfree(ctx->buf);
 	kfree(ctx);

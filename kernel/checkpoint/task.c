@@ -53,14 +53,14 @@ int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	BUILD_BUG_ON(sizeof(sigset_t) != sizeof(h.blocked));
 	BUILD_BUG_ON(ARRAY_SIZE(t->sighand->action) != CKPT_NSIG);
 
-	h.pid = task_pid_vnr(t);
-	h.tgid = task_tgid_vnr(t);
+	h.pid = ckpt_task_pid(ctx, t);
+	h.tgid = ckpt_task_tgid(ctx, t);
 	rcu_read_lock();
 	parent = rcu_dereference(t->real_parent);
-	h.ppid = task_tgid_vnr(parent);
+	h.ppid = ckpt_task_tgid(ctx, parent);
 	rcu_read_unlock();
-	h.pgid = task_pgrp_vnr(t);
-	h.sid = task_session_vnr(t);
+	h.pgid = task_pgrp_nr_ns(t, ctx->pid_ns);
+	h.sid = task_session_nr_ns(t, ctx->pid_ns);
 	/* A thread has none (-1): the group's is its leader's */
 	h.exit_signal = thread_group_leader(t) ? t->exit_signal : 0;
 	h.personality = t->personality;
@@ -231,34 +231,32 @@ static int ckpt_check_task_tree(struct ckpt_ctx *ctx,
 }
 
 /**
- * ckpt_join_pgrp() - move current to a process group, as setpgid(0, @pgid)
+ * ckpt_join_pgrp() - move current to a process group, as setpgid(2) would
  * @ctx: restart context
- * @pgid: the group, in current's pid namespace: its own pid makes it a
- *	group leader
+ * @pgrp: the group; current's own pid makes it a group leader
  *
  * The rules of setpgid(2) for a process moving itself: the group must
- * exist in its session, and a session leader cannot move.
+ * exist in its session, and a session leader cannot move.  The group
+ * may be outside current's pid namespace: the restarter's, when the
+ * root of the image is the init of its own.
  *
  * Return: 0, or -EPERM with a log line.
  */
-int ckpt_join_pgrp(struct ckpt_ctx *ctx, pid_t pgid)
+int ckpt_join_pgrp(struct ckpt_ctx *ctx, struct pid *pgrp)
 {
 	struct task_struct *g;
-	struct pid *pgrp;
 	int ret = -EPERM;
 
 	rcu_read_lock();
 	write_lock_irq(&tasklist_lock);
 	if (current->signal->leader)
 		goto unlock;
-	pgrp = task_pid(current);
-	if (pgid != pid_vnr(pgrp)) {
-		pgrp = find_vpid(pgid);
+	if (pgrp != task_pid(current)) {
 		g = pid_task(pgrp, PIDTYPE_PGID);
 		if (!g || task_session(g) != task_session(current))
 			goto unlock;
 	}
-	ret = security_task_setpgid(current, pgid);
+	ret = security_task_setpgid(current, pid_vnr(pgrp));
 	if (!ret && task_pgrp(current) != pgrp)
 		change_pid(current, PIDTYPE_PGID, pgrp);
 unlock:
@@ -266,7 +264,7 @@ unlock:
 	rcu_read_unlock();
 	if (ret)
 		return ckpt_err(ctx, ret, "task %d: cannot join process group %d",
-				task_pid_vnr(current), pgid);
+				task_pid_vnr(current), pid_vnr(pgrp));
 	return 0;
 }
 
@@ -283,7 +281,7 @@ static int ckpt_task_lead(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 		return 0;
 	}
 	if (h->pgid == h->pid)
-		return ckpt_join_pgrp(ctx, task_pid_vnr(current));
+		return ckpt_join_pgrp(ctx, task_pid(current));
 	return 0;
 }
 

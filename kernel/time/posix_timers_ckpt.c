@@ -71,7 +71,8 @@ enum {
  * as timer_gettime(2) does (which may move a periodic timer's expiry
  * past now, counting the overruns)
  */
-static int posix_timer_save(struct task_struct *t, struct k_itimer *timr,
+static int posix_timer_save(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct k_itimer *timr,
 			    struct ckpt_hdr_posix_timer *rec)
 {
 	struct itimerspec64 cur = {};
@@ -100,7 +101,7 @@ static int posix_timer_save(struct task_struct *t, struct k_itimer *timr,
 	if (timr->it_sigev_notify & SIGEV_THREAD_ID) {
 		rcu_read_lock();
 		if (pid_task(timr->it_pid, PIDTYPE_PID))
-			rec->tid = pid_vnr(timr->it_pid);
+			rec->tid = ckpt_pid_nr(ctx, timr->it_pid);
 		rcu_read_unlock();
 		if (!rec->tid) {
 			ret = PT_THREAD;
@@ -242,7 +243,7 @@ int posix_timers_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 		why = PT_EXITING;
 	}
 	for (i = 0; i < n && why == PT_OK; i++)
-		why = posix_timer_save(t, timers[i], &r[i]);
+		why = posix_timer_save(ctx, t, timers[i], &r[i]);
 	rcu_read_unlock();
 	kfree(timers);
 	if (why != PT_OK) {

@@ -2,7 +2,7 @@
 /*
  * ckpt - checkpoint a process into an image
  *
- *	ckpt [-o FILE] [-l LOGFILE] [-k|-S] PID
+ *	ckpt [-o FILE] [-l LOGFILE] [-k|-S] [-x] [--container] PID
  *
  * The kernel checkpoints PID and all its descendants, each stopped (or
  * cgroup-frozen): ckpt stops with SIGSTOP those of the tree that run,
@@ -10,10 +10,19 @@
  * -S (leave them stopped) or -k (kill the tree once checkpointed).  A
  * process that was stopped already stays stopped unless -k.  The image
  * goes to FILE, or to stdout.
+ *
+ * --container checks that PID is the init of a pid namespace, a child
+ * of ours, as a container made with "unshare --fork --pid" (or clone
+ * flags) has: the image then holds the container's own namespaces and
+ * "restart FILE" makes new ones.  -x (--external-ns) leaves out of the
+ * image the namespaces the tree shares with processes outside it,
+ * which the kernel otherwise refuses: the restarted tree uses the
+ * restarter's.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,14 +44,58 @@ static volatile sig_atomic_t stopped_by_us[TREE_MAX];
 static volatile sig_atomic_t nr_tree;
 static const char *out_path;
 
+/*
+ * The last pid of the NSpid line of /proc/PID/status: its pid in its
+ * own pid namespace; 0 if there is no such line
+ */
+static long ns_pid(long pid)
+{
+	char path[64], line[256], *p;
+	long nr = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		die_errno("cannot read %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		p = strrchr(line, '\t');
+		nr = p ? strtol(p + 1, NULL, 10) : 0;
+		break;
+	}
+	fclose(f);
+	return nr;
+}
+
+/* A container's init: pid 1 of a pid namespace other than ours */
+static void check_container(long pid)
+{
+	char path[64], theirs[64] = "", ours[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+	if (readlink(path, theirs, sizeof(theirs) - 1) < 0)
+		die_errno("cannot read %s", path);
+	if (readlink("/proc/self/ns/pid", ours, sizeof(ours) - 1) < 0)
+		die_errno("cannot read /proc/self/ns/pid");
+	if (!strcmp(theirs, ours) || ns_pid(pid) != 1)
+		die("process %ld is not the init of a container (pid 1 of its own pid namespace)",
+		    pid);
+}
+
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: %s [-o FILE] [-l LOGFILE] [-k|-S] PID\n"
+		"usage: %s [-o FILE] [-l LOGFILE] [-k|-S] [-x] [--container] PID\n"
 		"  -o FILE     write the image to FILE (default: stdout)\n"
 		"  -l LOGFILE  write the kernel's log to LOGFILE ('-': stderr)\n"
 		"  -k          kill the tree after a successful checkpoint\n"
-		"  -S          leave the tree stopped after the checkpoint\n",
+		"  -S          leave the tree stopped after the checkpoint\n"
+		"  -x, --external-ns\n"
+		"              leave out namespaces shared with other processes\n"
+		"  --container PID is a container's init (pid 1 of its own pid\n"
+		"              namespace): checkpoint the whole container\n",
 		progname);
 	exit(status);
 }
@@ -262,13 +315,13 @@ static const char *explain(int err)
 	case ENOSYS:
 		return " (kernel without CONFIG_CHECKPOINT?)";
 	case EBUSY:
-		return " (process not stopped)";
+		return " (not stopped, or sharing with a process outside: see -l)";
 	case EPERM:
 		return " (no permission to trace the process)";
 	case ESRCH:
 		return " (no such process)";
 	case EOPNOTSUPP:
-		return " (multi-threaded, or holds state not supported yet: see the log, -l)";
+		return " (holds state not supported yet: see the log, -l)";
 	default:
 		return "";
 	}
@@ -284,9 +337,25 @@ int main(int argc, char **argv)
 	long pid, ret;
 	int opt, err;
 
+	static const struct option longopts[] = {
+		{ "container", no_argument, NULL, 'C' },
+		{ "external-ns", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long flags = 0;
+	int container = 0;
+
 	progname = "ckpt";
-	while ((opt = getopt(argc, argv, "o:l:kSh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:l:kSxh", longopts,
+				  NULL)) != -1) {
 		switch (opt) {
+		case 'C':
+			container = 1;
+			break;
+		case 'x':
+			flags |= CKPT_CHECKPOINT_NS_EXTERNAL;
+			break;
 		case 'o':
 			out_path = optarg;
 			break;
@@ -317,6 +386,8 @@ int main(int argc, char **argv)
 		die_errno("process %ld", pid);
 	if (state == 'Z' || state == 'X')
 		die("process %ld is a zombie", pid);
+	if (container)
+		check_container(pid);
 
 	if (out_path) {
 		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -344,7 +415,7 @@ int main(int argc, char **argv)
 
 	stop_tree(pid);
 
-	ret = sys_checkpoint(pid, fd, 0, logfd);
+	ret = sys_checkpoint(pid, fd, flags, logfd);
 	err = errno;
 	if (ret < 0) {
 		resume_tree();

@@ -52,6 +52,8 @@ struct info {
 	uint32_t pid;			/* of the header */
 	uint32_t clone_pid;		/* of the last CLONE record */
 	uint32_t clone_flags;
+	/* CKPT_NS_* kinds whose namespace records are still due */
+	uint32_t ns_due;
 	/* object table: type of object id i in objs[i] */
 	uint32_t *objs;
 	uint32_t nr_objs;
@@ -354,6 +356,79 @@ static void print_clone(struct info *in, const struct ckpt_hdr *h)
 			in->pid);
 	in->clone_pid = r->pid;
 	in->clone_flags = r->flags;
+}
+
+static const char *const ns_kinds[] = {
+	"PID", "UTS", "IPC", "NET", "MNT", "CGROUP", "TIME", "USER",
+};
+
+static void print_ns(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_ns *r = (const void *)h;
+	char own[96], ext[96];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "own %s  external %s",
+	    flag_names(own, sizeof(own), r->new, ns_kinds,
+		       ARRAY_SIZE(ns_kinds)),
+	    flag_names(ext, sizeof(ext), r->external, ns_kinds,
+		       ARRAY_SIZE(ns_kinds)));
+	if (r->new & ~CKPT_NS_NEW)
+		problem(in, "namespaces of kinds %#x cannot be the image's own",
+			r->new & ~CKPT_NS_NEW);
+	if (r->external & ~CKPT_NS_ALL || r->external & r->new)
+		problem(in, "bad external namespaces %#x", r->external);
+	if (r->new & CKPT_NS_PID && in->pid != 1)
+		problem(in, "the root of its own pid namespace is pid %u, not 1",
+			in->pid);
+	in->ns_due = r->new & (CKPT_NS_UTS | CKPT_NS_IPC | CKPT_NS_NET);
+}
+
+static void print_uts_ns(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_uts_ns *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "nodename %s",
+	    str_field(in, r->nodename, sizeof(r->nodename), "nodename"));
+	out(in, "domainname %s",
+	    str_field(in, r->domainname, sizeof(r->domainname), "domainname"));
+	check_zero(in, r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_ipc_ns(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_ipc_ns *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "shmmax %" PRIu64 "  shmall %" PRIu64
+	    "  shmmni %u  shm_rmid_forced %u", (uint64_t)r->shm_ctlmax,
+	    (uint64_t)r->shm_ctlall, r->shm_ctlmni, r->shm_rmid_forced);
+	out(in, "msgmax %u  msgmnb %u  msgmni %u", r->msg_ctlmax,
+	    r->msg_ctlmnb, r->msg_ctlmni);
+	out(in, "sem %u %u %u %u", r->sem_ctls[0], r->sem_ctls[1],
+	    r->sem_ctls[2], r->sem_ctls[3]);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+}
+
+static void print_net_ns(struct info *in, const struct ckpt_hdr *h)
+{
+	static const char *const fl[] = { "LO_UP" };
+	const struct ckpt_hdr_net_ns *r = (const void *)h;
+	char buf[64];
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	out(in, "flags %s  lo_mtu %u",
+	    flag_names(buf, sizeof(buf), r->flags, fl, ARRAY_SIZE(fl)),
+	    r->lo_mtu);
+	if (r->flags & ~CKPT_NET_FLAGS)
+		problem(in, "unknown net flags %#x", r->flags & ~CKPT_NET_FLAGS);
+	if (r->lo_mtu < 68 || r->lo_mtu > CKPT_LO_MTU_MAX)
+		problem(in, "bad loopback MTU %u", r->lo_mtu);
 }
 
 static void print_sched(struct info *in, const struct ckpt_hdr *h)
@@ -1394,6 +1469,10 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_SIGPENDING:	return print_sigpending;
 	case CKPT_HDR_POSIX_TIMER:	return print_posix_timer;
 	case CKPT_HDR_SCHED:	return print_sched;
+	case CKPT_HDR_NS:	return print_ns;
+	case CKPT_HDR_UTS_NS:	return print_uts_ns;
+	case CKPT_HDR_IPC_NS:	return print_ipc_ns;
+	case CKPT_HDR_NET_NS:	return print_net_ns;
 	}
 	return NULL;
 }
@@ -1415,8 +1494,50 @@ static void account(struct info *in, uint32_t type, uint32_t len)
  * those of an fd table (FD, FILE_LOCK) after its FILES, with only the
  * records of files between the FD records.
  */
+static uint32_t ns_rec_kind(uint32_t type)
+{
+	switch (type) {
+	case CKPT_HDR_UTS_NS:	return CKPT_NS_UTS;
+	case CKPT_HDR_IPC_NS:	return CKPT_NS_IPC;
+	case CKPT_HDR_NET_NS:	return CKPT_NS_NET;
+	}
+	return 0;
+}
+
+/* NS second, then the records of the image's own namespaces, in order */
+static int check_ns_place(struct info *in, uint32_t type)
+{
+	uint32_t kind = ns_rec_kind(type);
+
+	if (in->nr_records == 1 && type != CKPT_HDR_NS) {
+		problem(in, "second record is %s, not NS", ckpt_rec_name(type));
+		return 1;
+	}
+	if (type == CKPT_HDR_NS && in->nr_records != 1) {
+		problem(in, "NS record out of place");
+		return 1;
+	}
+	if (in->ns_due) {
+		if (kind == (in->ns_due & -in->ns_due)) {
+			in->ns_due &= ~kind;
+			return 1;
+		}
+		problem(in, "%s record where the namespace records are due",
+			ckpt_rec_name(type));
+		in->ns_due = 0;
+		return 1;
+	}
+	if (kind) {
+		problem(in, "%s record out of place", ckpt_rec_name(type));
+		return 1;
+	}
+	return type == CKPT_HDR_NS;
+}
+
 static void check_place(struct info *in, uint32_t type)
 {
+	if (type != CKPT_HDR_HEADER && check_ns_place(in, type))
+		return;
 	if (in->sub_left) {
 		if (type == in->sub_type) {
 			in->sub_left--;

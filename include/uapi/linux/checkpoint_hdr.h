@@ -10,12 +10,13 @@
  * stream is written strictly sequentially: it can go to a pipe or a
  * socket as well as to a file.
  *
- * The first record is a CKPT_HDR_HEADER, the last a CKPT_HDR_TAIL
- * carrying the number of records before it and the CRC32C of every
- * byte before it.  Shared kernel objects (credentials, an mm, an open
- * file, ...) are written once, in the record that defines them, and
- * get an object id: ids are handed out as 1, 2, 3, ... in stream
- * order, and later records refer to an object by its id.
+ * The first record is a CKPT_HDR_HEADER, the second a CKPT_HDR_NS, the
+ * last a CKPT_HDR_TAIL carrying the number of records before it and
+ * the CRC32C of every byte before it.  Shared kernel objects
+ * (credentials, an mm, an open file, ...) are written once, in the
+ * record that defines them, and get an object id: ids are handed out
+ * as 1, 2, 3, ... in stream order, and later records refer to an
+ * object by its id.
  *
  * See Documentation/checkpoint/format.rst.
  */
@@ -26,7 +27,7 @@
 
 /* "LNXCKPT1" read as a little-endian __u64 */
 #define CKPT_MAGIC		0x3154504b43584e4cULL
-#define CKPT_VERSION		6
+#define CKPT_VERSION		7
 
 /* Every record length is a multiple of this */
 #define CKPT_ALIGN		8
@@ -41,8 +42,13 @@
 /* POSIX timers of one thread group, at most */
 #define CKPT_POSIX_TIMERS_MAX	4096
 
-/* checkpoint(2) flags: none yet */
-#define CKPT_CHECKPOINT_FLAGS	0UL
+/*
+ * checkpoint(2) flags.  NS_EXTERNAL: a namespace of the tree that a
+ * process outside it shares is not refused but left out of the image,
+ * as external: restart(2) puts the tasks in the restarter's.
+ */
+#define CKPT_CHECKPOINT_NS_EXTERNAL	(1UL << 0)
+#define CKPT_CHECKPOINT_FLAGS	CKPT_CHECKPOINT_NS_EXTERNAL
 
 /* restart(2) flags */
 #define CKPT_RESTART_VERIFY	(1UL << 0)	/* only validate the image */
@@ -56,9 +62,9 @@
  *
  * Types are grouped in ranges: image framing 1-99, tasks and
  * credentials 101-199, architecture 201-299, files 301-399, memory
- * 401-499, signals 601-699.  scripts/ckpthdr.sed builds the table of
- * record names from the ``CKPT_HDR_`` lines below, so each must stay
- * on a line of its own, as ``NAME = decimal,``.
+ * 401-499, signals 601-699, namespaces 701-799.  scripts/ckpthdr.sed
+ * builds the table of record names from the ``CKPT_HDR_`` lines below,
+ * so each must stay on a line of its own, as ``NAME = decimal,``.
  *
  * @CKPT_HDR_HEADER: first record: struct ckpt_hdr_header
  * @CKPT_HDR_TAIL: last record: struct ckpt_hdr_tail
@@ -99,6 +105,10 @@
  * @CKPT_HDR_SIGPENDING: a pending signal: struct ckpt_hdr_sigpending
  * @CKPT_HDR_POSIX_TIMER: a POSIX timer of a thread group:
  *	struct ckpt_hdr_posix_timer
+ * @CKPT_HDR_NS: the namespaces of the tree: struct ckpt_hdr_ns
+ * @CKPT_HDR_UTS_NS: a uts namespace: struct ckpt_hdr_uts_ns
+ * @CKPT_HDR_IPC_NS: an ipc namespace: struct ckpt_hdr_ipc_ns
+ * @CKPT_HDR_NET_NS: a network namespace: struct ckpt_hdr_net_ns
  */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
@@ -141,6 +151,11 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SIGNAL = 602,
 	CKPT_HDR_SIGPENDING = 603,
 	CKPT_HDR_POSIX_TIMER = 604,
+
+	CKPT_HDR_NS = 701,
+	CKPT_HDR_UTS_NS = 702,
+	CKPT_HDR_IPC_NS = 703,
+	CKPT_HDR_NET_NS = 704,
 };
 
 /**
@@ -171,7 +186,7 @@ struct ckpt_hdr {
  *	%CKPT_TASKS_MAX
  * @time_ns: wall-clock time of the checkpoint, ns since the epoch
  * @pid: pid of the checkpointed task, the root of the tree, in the
- *	checkpointer's pid namespace
+ *	image's pid namespace (1 with %CKPT_NS_PID)
  * @__pad: zero
  * @release: kernel release (uname -r) of the checkpointed system,
  *	NUL-terminated
@@ -259,7 +274,8 @@ struct ckpt_hdr_clone {
  * CKPT_HDR_XSTATE records (none of them for a zombie).
  *
  * @h: record header
- * @pid: pid, in the checkpointer's pid namespace
+ * @pid: pid, in the image's pid namespace: the checkpointer's, or with
+ *	%CKPT_NS_PID the tree's own; every pid of the image is in it
  * @tgid: thread group id
  * @ppid: parent's tgid (0 if the parent is outside that namespace)
  * @pgid: process group id: the task's pid, the pid of another task of
@@ -1419,6 +1435,109 @@ struct ckpt_hdr_posix_timer {
 	__s64 overrun_last;
 	__u32 sig_overrun;
 	__u32 __pad;
+};
+
+/* ckpt_hdr_ns.new and .external: kinds of namespaces */
+#define CKPT_NS_PID		(1U << 0)
+#define CKPT_NS_UTS		(1U << 1)
+#define CKPT_NS_IPC		(1U << 2)
+#define CKPT_NS_NET		(1U << 3)
+#define CKPT_NS_MNT		(1U << 4)
+#define CKPT_NS_CGROUP		(1U << 5)
+#define CKPT_NS_TIME		(1U << 6)
+#define CKPT_NS_USER		(1U << 7)
+#define CKPT_NS_ALL		0xffU
+/* The kinds an image may have of its own */
+#define CKPT_NS_NEW		(CKPT_NS_PID | CKPT_NS_UTS | CKPT_NS_IPC | \
+				 CKPT_NS_NET)
+
+/**
+ * struct ckpt_hdr_ns - the namespaces of the tree
+ *
+ * The second record of an image.  Every task of the tree is in the
+ * same namespaces, each either the tree's own, which the image holds
+ * and restart(2) makes anew, or one the tree does not own: the
+ * checkpointer's, or with %CKPT_CHECKPOINT_NS_EXTERNAL one shared with
+ * a process outside the tree.  For those, restart(2) uses the
+ * restarter's.  The records of the tree's own uts, ipc and network
+ * namespaces follow, in that order.  With %CKPT_NS_PID the root is
+ * the init (pid 1) of its own pid namespace, a child of the
+ * checkpointer's, and the image's pids are those of that namespace.
+ *
+ * @h: record header
+ * @new: CKPT_NS_* kinds of the tree's own namespaces, within
+ *	%CKPT_NS_NEW
+ * @external: CKPT_NS_* kinds of the namespaces that were neither the
+ *	tree's own nor the checkpointer's
+ */
+struct ckpt_hdr_ns {
+	struct ckpt_hdr h;
+	__u32 new;
+	__u32 external;
+};
+
+/* Bytes of a uts name, its NUL included (__NEW_UTS_LEN + 1) */
+#define CKPT_UTS_LEN		65
+
+/**
+ * struct ckpt_hdr_uts_ns - a uts namespace
+ * @h: record header
+ * @nodename: host name (sethostname(2)), NUL-terminated
+ * @domainname: NIS domain name (setdomainname(2)), NUL-terminated
+ * @__pad: zero
+ */
+struct ckpt_hdr_uts_ns {
+	struct ckpt_hdr h;
+	char nodename[CKPT_UTS_LEN];
+	char domainname[CKPT_UTS_LEN];
+	__u8 __pad[6];
+};
+
+/**
+ * struct ckpt_hdr_ipc_ns - an ipc namespace: its limits (kernel.shm*,
+ *	kernel.msg*, kernel.sem sysctls), within what the sysctls accept
+ * @h: record header
+ * @shm_ctlmax: kernel.shmmax
+ * @shm_ctlall: kernel.shmall
+ * @shm_ctlmni: kernel.shmmni
+ * @shm_rmid_forced: kernel.shm_rmid_forced, 0 or 1
+ * @msg_ctlmax: kernel.msgmax
+ * @msg_ctlmnb: kernel.msgmnb
+ * @msg_ctlmni: kernel.msgmni
+ * @sem_ctls: kernel.sem: semmsl, semmns, semopm, semmni
+ * @__pad: zero
+ */
+struct ckpt_hdr_ipc_ns {
+	struct ckpt_hdr h;
+	__u64 shm_ctlmax;
+	__u64 shm_ctlall;
+	__u32 shm_ctlmni;
+	__u32 shm_rmid_forced;
+	__u32 msg_ctlmax;
+	__u32 msg_ctlmnb;
+	__u32 msg_ctlmni;
+	__u32 sem_ctls[4];
+	__u32 __pad;
+};
+
+/* ckpt_hdr_net_ns.flags */
+#define CKPT_NET_LO_UP		(1U << 0)	/* loopback up, default addresses */
+#define CKPT_NET_FLAGS		0x1U
+/* Largest MTU of a loopback device (its default) */
+#define CKPT_LO_MTU_MAX		65536
+
+/**
+ * struct ckpt_hdr_net_ns - a network namespace with a loopback device
+ *	only, down without addresses or up with its default ones
+ *	(127.0.0.1/8, ::1/128)
+ * @h: record header
+ * @flags: CKPT_NET_* flags
+ * @lo_mtu: MTU of the loopback device, 68 to %CKPT_LO_MTU_MAX
+ */
+struct ckpt_hdr_net_ns {
+	struct ckpt_hdr h;
+	__u32 flags;
+	__u32 lo_mtu;
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -174,7 +174,7 @@ TEST(bad_flags)
 
 	ASSERT_GT(pid, 0);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(EINVAL, ckpt_errno(pid, fd, 1, -1));
+	EXPECT_EQ(EINVAL, ckpt_errno(pid, fd, CKPT_CHECKPOINT_FLAGS + 1, -1));
 	EXPECT_EQ(EINVAL, ckpt_errno(pid, fd, 1UL << 63, -1));
 	EXPECT_EQ(EINVAL, ckpt_errno(pid, fd, ~0UL, -1));
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_END));

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -764,6 +765,25 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 				    r->flags);
 		return define_obj(s, h, r->objref);
 	}
+	case CKPT_HDR_NS: {
+		const struct ckpt_hdr_ns *r = (const void *)h;
+
+		if (img->nr != 2)
+			return fail(s, "NS is not the second record");
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (r->new & ~CKPT_NS_NEW || r->external & r->new)
+			return fail(s, "own namespaces %#x, external %#x",
+				    r->new, r->external);
+		img->ns = r;
+		return 0;
+	}
+	case CKPT_HDR_UTS_NS:
+		return check_len(s, h, sizeof(struct ckpt_hdr_uts_ns), 0);
+	case CKPT_HDR_IPC_NS:
+		return check_len(s, h, sizeof(struct ckpt_hdr_ipc_ns), 0);
+	case CKPT_HDR_NET_NS:
+		return check_len(s, h, sizeof(struct ckpt_hdr_net_ns), 0);
 	}
 	/* A record type the decoder does not know the rules of */
 	return 0;
@@ -799,6 +819,8 @@ int ckpt_parse(struct ckpt_image *img, void *buf, size_t len)
 		img->recs[img->nr++] = h;
 		if (img->nr == 1 && h->type != CKPT_HDR_HEADER)
 			return fail(&s, "the first record is not a HEADER");
+		if (img->nr == 2 && h->type != CKPT_HDR_NS)
+			return fail(&s, "the second record is not an NS");
 		if (parse_rec(&s, h))
 			return -1;
 		s.off += h->len;
@@ -1144,19 +1166,23 @@ static void target_sanitize(void)
 	}
 }
 
-static pid_t spawn(target_fn fn, void *arg, bool wait_stop)
+static pid_t spawn(target_fn fn, void *arg, bool wait_stop,
+		   unsigned long ns_flags)
 {
 	pid_t parent = getpid(), pid;
 	int status;
 
 	fflush(stdout);
 	fflush(stderr);
-	pid = fork();
+	/* Without a stack, clone(2) returns in the child as fork() does */
+	pid = ns_flags ? syscall(SYS_clone, ns_flags | SIGCHLD, NULL, NULL,
+				 NULL, 0) : fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		target_sanitize();
-		if (getppid() != parent)
+		/* Our pid is not in a new pid namespace of the child's */
+		if (getppid() != (ns_flags & CLONE_NEWPID ? 0 : parent))
 			_exit(120);
 		_exit(fn(arg));
 	}
@@ -1177,12 +1203,17 @@ static pid_t spawn(target_fn fn, void *arg, bool wait_stop)
 
 pid_t target_spawn(target_fn fn, void *arg)
 {
-	return spawn(fn, arg, true);
+	return spawn(fn, arg, true, 0);
 }
 
 pid_t target_spawn_running(target_fn fn, void *arg)
 {
-	return spawn(fn, arg, false);
+	return spawn(fn, arg, false, 0);
+}
+
+pid_t target_spawn_ns(unsigned long ns_flags, target_fn fn, void *arg)
+{
+	return spawn(fn, arg, false, ns_flags);
 }
 
 void target_kill(pid_t pid)

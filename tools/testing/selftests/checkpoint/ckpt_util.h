@@ -38,6 +38,7 @@ struct ckpt_image {
 	const struct ckpt_hdr **recs;	/* every record, TAIL included */
 	unsigned int nr;
 	const struct ckpt_hdr_header *hdr;
+	const struct ckpt_hdr_ns *ns;	/* the second record */
 	const struct ckpt_hdr_tail *tail;
 	const struct ckpt_hdr **objs;	/* objs[id]: the defining record */
 	unsigned int nr_objs;
@@ -132,6 +133,13 @@ typedef int (*target_fn)(void *arg);
 extern int target_setup_status;
 
 pid_t target_spawn(target_fn fn, void *arg);
+/*
+ * Made with clone(2) and @ns_flags (CLONE_NEWPID...), in new
+ * namespaces, as a container's init, which cannot stop itself (an init
+ * takes no signal it has no handler for from its own namespace): the
+ * target runs, target_spawn_ns() does not wait
+ */
+pid_t target_spawn_ns(unsigned long ns_flags, target_fn fn, void *arg);
 /* Same, but do not wait: the target runs */
 pid_t target_spawn_running(target_fn fn, void *arg);
 /* SIGKILL and reap */

@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Containers: a tree in pid, uts, ipc and network namespaces of its own
+ * (made with clone flags, as "unshare --fork --pid --uts --ipc --net"
+ * would) is checkpointed whole and restarted in new namespaces, where
+ * its init checks from inside: its pids, host and domain names, the
+ * loopback device up with its address, an ipc limit, its children.
+ * A namespace shared with a process outside is refused, or left out
+ * with CKPT_CHECKPOINT_NS_EXTERNAL; what an image cannot hold yet is
+ * refused by name; damaged namespace records are rejected.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+#include "ckpt_harness.h"
+
+#define CT_FLAGS	(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | \
+			 CLONE_NEWNET)
+#define CT_NS		(CKPT_NS_PID | CKPT_NS_UTS | CKPT_NS_IPC | CKPT_NS_NET)
+#define CT_HOST		"ckpt-ct"
+#define CT_DOMAIN	"ckpt-dom"
+#define CT_MSGMNB	54321
+#define CT_LO_MTU	65536
+
+/* What the container's init sets up, and finds once restarted */
+struct ct_opts {
+	int (*setup)(void);	/* more state, refused by checkpoint */
+	/* The names it expects once restarted, "" for CT_HOST, CT_DOMAIN */
+	char host[65];
+	char domain[65];
+};
+
+/* The flags of lo (setting IFF_UP if @up), through a socket closed at once */
+static int lo_flags(bool up)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s, ret = -1;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ret = ifr.ifr_flags;
+		ifr.ifr_flags |= IFF_UP;
+		if (up && ioctl(s, SIOCSIFFLAGS, &ifr))
+			ret = -1;
+	}
+	close(s);
+	return ret;
+}
+
+/* The IPv4 address of @name ("lo", "lo:1"), 0 if none */
+static in_addr_t if_addr(const char *name)
+{
+	struct ifreq ifr = {};
+	in_addr_t addr = 0;
+	int s;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 0;
+	if (!ioctl(s, SIOCGIFADDR, &ifr))
+		addr = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
+	close(s);
+	return addr;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static volatile sig_atomic_t ct_child_pid, ct_go;
+
+/* The init goes on when told (SIGUSR1), once restarted */
+static void ct_usr1(int sig)
+{
+	(void)sig;
+	ct_go = 1;
+}
+
+/* A child checks, when told to go, the pids it sees */
+static void ct_term(int sig)
+{
+	(void)sig;
+	_exit(getpid() == ct_child_pid && getppid() == 1 ? 0 : 1);
+}
+
+static void __attribute__((noreturn)) ct_child(pid_t expect, bool session)
+{
+	struct sigaction sa = { .sa_handler = ct_term };
+
+	ct_child_pid = expect;
+	sigaction(SIGTERM, &sa, NULL);
+	if (session)
+		setsid();
+	raise(SIGSTOP);
+	for (;;)
+		pause();
+}
+
+/* Tell child @pid to check its pids and exit: 0 if it did with 0 */
+static int ct_child_done(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	kill(pid, SIGCONT);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The init, once restarted (or let run on): every item, from inside */
+static int ct_check(const struct ct_opts *o)
+{
+	const char *host = o->host[0] ? o->host : CT_HOST;
+	const char *domain = o->domain[0] ? o->domain : CT_DOMAIN;
+	char name[128] = "";
+	int ret = 0, r, fl;
+	long v;
+
+	if (getpid() != 1)
+		ret = fail(20, "pid %d, not 1", (int)getpid());
+	if (gethostname(name, sizeof(name)) || strcmp(name, host))
+		ret = fail(21, "host name '%s', not '%s'", name, host);
+	name[0] = '\0';
+	if (getdomainname(name, sizeof(name)) || strcmp(name, domain))
+		ret = fail(22, "domain name '%s', not '%s'", name, domain);
+	fl = lo_flags(false);
+	if (fl < 0 || !(fl & IFF_UP))
+		ret = fail(23, "lo flags %#x", fl);
+	if (if_addr("lo") != htonl(INADDR_LOOPBACK))
+		ret = fail(24, "lo address %#x", ntohl(if_addr("lo")));
+	v = read_long("/proc/sys/kernel/msgmnb");
+	if (v != CT_MSGMNB)
+		ret = fail(25, "kernel.msgmnb %ld", v);
+	r = ct_child_done(2);
+	if (r)
+		ret = fail(26, "child 2 (own session): %d", r);
+	r = ct_child_done(3);
+	if (r)
+		ret = fail(27, "child 3: %d", r);
+	return ret;
+}
+
+/* The container's init, pid 1 in its new namespaces */
+static int ct_init(void *arg)
+{
+	struct sigaction sa = { .sa_handler = ct_usr1 };
+	const struct ct_opts *o = arg;
+	sigset_t set, old;
+	char buf[16];
+	pid_t a, b;
+	int st;
+
+	if (getpid() != 1)
+		return fail(10, "pid %d, not 1", (int)getpid());
+	if (sethostname(CT_HOST, strlen(CT_HOST)) ||
+	    setdomainname(CT_DOMAIN, strlen(CT_DOMAIN)))
+		return fail(11, "cannot set the names: %m");
+	if (lo_flags(true) < 0)
+		return fail(12, "cannot bring lo up: %m");
+	snprintf(buf, sizeof(buf), "%d", CT_MSGMNB);
+	if (write_str("/proc/sys/kernel/msgmnb", buf))
+		return fail(13, "cannot set kernel.msgmnb: %m");
+	if (o->setup && o->setup())
+		return 14;
+	a = fork();
+	if (!a)
+		ct_child(2, true);
+	if (a != 2 || waitpid(a, &st, WUNTRACED) != a || !WIFSTOPPED(st))
+		return fail(15, "child %d", (int)a);
+	b = fork();
+	if (!b)
+		ct_child(3, false);
+	if (b != 3 || waitpid(b, &st, WUNTRACED) != b || !WIFSTOPPED(st))
+		return fail(16, "child %d", (int)b);
+	/* Ready to be stopped from outside, checkpointed, restarted */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (write_file("ready", "1", 1))
+		return fail(17, "cannot write the ready file: %m");
+	while (!ct_go)
+		sigsuspend(&old);
+	return ct_check(o);
+}
+
+/* Extra state of a container that checkpoint refuses */
+static int ct_msg_queue(void)
+{
+	return msgget(IPC_PRIVATE, IPC_CREAT | 0600) < 0 ?
+	       fail(30, "msgget: %m") : 0;
+}
+
+static int ct_lo_alias(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo:1" };
+	struct sockaddr_in *sin = (void *)&ifr.ifr_addr;
+	int s, ret;
+
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = inet_addr("10.7.7.7");
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return fail(31, "socket: %m");
+	ret = ioctl(s, SIOCSIFADDR, &ifr);
+	close(s);
+	return ret ? fail(32, "SIOCSIFADDR lo:1: %m") : 0;
+}
+
+/*
+ * As container hosts do: a new network namespace gets no fallback
+ * tunnel device (sit0, with CONFIG_IPV6_SIT), only its loopback
+ */
+#define FB_TUNNELS	"/proc/sys/net/core/fb_tunnels_only_for_init_net"
+
+static void ct_fixture_setup(struct __test_metadata *_metadata,
+			     struct rst *r, struct ct_opts *o)
+{
+	rst_init(r);
+	test_dir_make(_metadata, "ckpt_ns");
+	memset(o, 0, sizeof(*o));
+	if (geteuid() != 0)
+		SKIP(return, "new namespaces need CAP_SYS_ADMIN");
+	if (access(FB_TUNNELS, F_OK) == 0)
+		ASSERT_EQ(0, write_str(FB_TUNNELS, "1"));
+}
+
+FIXTURE(ns) {
+	struct rst r;
+	struct ct_opts o;
+};
+
+FIXTURE_SETUP(ns)
+{
+	ct_fixture_setup(_metadata, &self->r, &self->o);
+}
+
+FIXTURE_TEARDOWN(ns)
+{
+	rst_cleanup(&self->r);
+}
+
+/* Spawn a container with @flags, its init stopped, all its tasks too */
+static void ct_spawn(struct __test_metadata *_metadata, struct rst *r,
+		     struct ct_opts *o, unsigned long flags)
+{
+	char buf[64], ready[PATH_MAX + 8];
+	int i, st = -1;
+
+	path_of(ready, sizeof(ready), "ready");
+	unlink(ready);
+	r->orig = target_spawn_ns(flags, ct_init, o);
+	ASSERT_GT(r->orig, 0);
+	for (i = 0; i < WAIT_SECS * 100 && access(ready, F_OK); i++) {
+		if (waitpid(r->orig, &st, WNOHANG) == r->orig) {
+			r->orig = -1;
+			break;
+		}
+		usleep(10000);
+	}
+	ASSERT_GT(r->orig, 0) {
+		TH_LOG("container setup: %s", describe(st, buf, sizeof(buf)));
+		show_report(_metadata);
+	}
+	ASSERT_EQ(0, access(ready, F_OK));
+	/* From its parent's namespace, SIGSTOP stops an init */
+	ASSERT_EQ(0, kill(r->orig, SIGSTOP));
+	ASSERT_EQ(r->orig, waitpid(r->orig, &st, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(st));
+}
+
+/* Tell the restarted init to check, and wait for its exit status 0 */
+static void ct_go_check(struct __test_metadata *_metadata, struct rst *r)
+{
+	ASSERT_EQ(0, kill(r->pid, SIGUSR1));
+	expect_exit(_metadata, r, 0);
+}
+
+/* checkpoint() of @pid with @flags: 0 or its errno, the log in r->log */
+static int ct_checkpoint(struct rst *r, pid_t pid, unsigned long flags)
+{
+	int err, logfd = memfd_create("ckpt-log", MFD_CLOEXEC);
+	ssize_t n;
+
+	free(r->img);
+	r->img = NULL;
+	err = ckpt_capture(pid, CKPT_SINK_MEMFD, flags, logfd, &r->img,
+			   &r->len);
+	n = logfd >= 0 ? pread(logfd, r->log, sizeof(r->log) - 1, 0) : 0;
+	r->log[n > 0 ? n : 0] = '\0';
+	if (logfd >= 0)
+		close(logfd);
+	return err;
+}
+
+/* The namespace of kind @ns ("pid", "uts"...) of @pid, as a string */
+static void ns_link(pid_t pid, const char *ns, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	n = readlink(path, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * The whole cycle: the image holds the container's namespaces and pids
+ * 1, 2, 3; the container is killed; the restarted one is in new
+ * namespaces, not ours, and its init finds everything as it was
+ */
+TEST_F_TIMEOUT(ns, container, 300)
+{
+	const struct ckpt_hdr_uts_ns *uts;
+	const struct ckpt_hdr_ipc_ns *ipc;
+	const struct ckpt_hdr_net_ns *net;
+	const struct ckpt_hdr_clone *c;
+	const struct ckpt_image *img;
+	char ours[64], theirs[64], host[65] = "";
+	static const char * const kinds[] = { "pid", "uts", "ipc", "net" };
+	unsigned int i;
+
+	ct_spawn(_metadata, &self->r, &self->o, CT_FLAGS);
+	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig, 0)) {
+		TH_LOG("checkpoint: log:\n%s", self->r.log);
+	}
+	img = parsed(_metadata, &self->r);
+	ASSERT_NE(NULL, img->ns);
+	EXPECT_EQ(CT_NS, img->ns->new);
+	EXPECT_EQ(0, img->ns->external);
+	EXPECT_EQ(1, img->hdr->pid);
+	ASSERT_EQ(3, ckpt_count(img, CKPT_HDR_CLONE));
+	for (i = 0; i < 3; i++) {
+		c = ckpt_find(img, CKPT_HDR_CLONE, i);
+		EXPECT_EQ(i + 1, c->pid);
+		EXPECT_EQ(i ? 1 : 0, c->ppid);
+	}
+	uts = ckpt_find(img, CKPT_HDR_UTS_NS, 0);
+	ASSERT_NE(NULL, uts);
+	EXPECT_STREQ(CT_HOST, uts->nodename);
+	EXPECT_STREQ(CT_DOMAIN, uts->domainname);
+	ipc = ckpt_find(img, CKPT_HDR_IPC_NS, 0);
+	ASSERT_NE(NULL, ipc);
+	EXPECT_EQ(CT_MSGMNB, ipc->msg_ctlmnb);
+	net = ckpt_find(img, CKPT_HDR_NET_NS, 0);
+	ASSERT_NE(NULL, net);
+	EXPECT_EQ(CKPT_NET_LO_UP, net->flags);
+	EXPECT_EQ(CT_LO_MTU, net->lo_mtu);
+	EXPECT_EQ(0, ckpt_verify_buf(self->r.img, self->r.len, self->r.log,
+				     sizeof(self->r.log))) {
+		TH_LOG("verify: %s", self->r.log);
+	}
+
+	kill_and_restart(_metadata, &self->r, 0);
+	EXPECT_NE(1, self->r.pid);
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		ns_link(getpid(), kinds[i], ours, sizeof(ours));
+		ns_link(self->r.pid, kinds[i], theirs, sizeof(theirs));
+		EXPECT_STRNE(ours, theirs) {
+			TH_LOG("the restarted init is in our %s namespace",
+			       kinds[i]);
+		}
+	}
+	/* Our own names are untouched */
+	EXPECT_EQ(0, gethostname(host, sizeof(host) - 1));
+	EXPECT_STRNE(CT_HOST, host);
+	ct_go_check(_metadata, &self->r);
+	EXPECT_TRUE(no_child());
+}
+
+/* A child of the container is not its init: refused, by name */
+TEST_F_TIMEOUT(ns, not_init_refused, 120)
+{
+	char path[64];
+	long child;
+
+	ct_spawn(_metadata, &self->r, &self->o, CT_FLAGS);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+		 (int)self->r.orig, (int)self->r.orig);
+	child = read_long(path);
+	ASSERT_LT(0, child);
+	EXPECT_EQ(EOPNOTSUPP, ct_checkpoint(&self->r, child, 0));
+	EXPECT_NE(NULL, strstr(self->r.log, "but not its init")) {
+		TH_LOG("log:\n%s", self->r.log);
+	}
+}
+
+static void ns_joiner_fork(int sig)
+{
+	(void)sig;
+	if (!fork()) {
+		for (;;)
+			pause();
+	}
+}
+
+/*
+ * A process of ours in a namespace of the container (for its children,
+ * for a pid one), with PR_SET_PDEATHSIG
+ */
+static pid_t ns_joiner(pid_t target, const char *kind, int nstype)
+{
+	char path[64];
+	int fd, p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)target,
+			 kind);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, nstype))
+			_exit(1);
+		close(fd);
+		/* On SIGUSR1, a child: in the namespace of a pid one */
+		signal(SIGUSR1, ns_joiner_fork);
+		if (write(p[1], "j", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		target_kill(pid);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+/*
+ * A task outside in the container's uts namespace: EBUSY naming it;
+ * with CKPT_CHECKPOINT_NS_EXTERNAL the uts namespace is left out and
+ * the restarted container is in ours, with our host name
+ */
+TEST_F_TIMEOUT(ns, shared_uts, 300)
+{
+	const struct ckpt_image *img;
+	char want[96];
+	pid_t joiner;
+
+	ASSERT_EQ(0, gethostname(self->o.host, sizeof(self->o.host) - 1));
+	ASSERT_EQ(0, getdomainname(self->o.domain,
+				   sizeof(self->o.domain) - 1));
+	ct_spawn(_metadata, &self->r, &self->o, CT_FLAGS);
+	joiner = ns_joiner(self->r.orig, "uts", CLONE_NEWUTS);
+	ASSERT_LT(0, joiner);
+	EXPECT_EQ(EBUSY, ct_checkpoint(&self->r, self->r.orig, 0));
+	snprintf(want, sizeof(want),
+		 "uts namespace of the tree shared with pid %d (",
+		 (int)joiner);
+	EXPECT_NE(NULL, strstr(self->r.log, want)) {
+		TH_LOG("log:\n%s", self->r.log);
+	}
+
+	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig,
+				   CKPT_CHECKPOINT_NS_EXTERNAL)) {
+		TH_LOG("log:\n%s", self->r.log);
+	}
+	target_kill(joiner);
+	img = parsed(_metadata, &self->r);
+	EXPECT_EQ(CT_NS & ~CKPT_NS_UTS, img->ns->new);
+	EXPECT_EQ(CKPT_NS_UTS, img->ns->external);
+	EXPECT_EQ(0, ckpt_count(img, CKPT_HDR_UTS_NS));
+	kill_and_restart(_metadata, &self->r, 0);
+	ct_go_check(_metadata, &self->r);
+}
+
+/*
+ * A task outside with a pid in the container's pid namespace (one that
+ * joined it, as setns(2) and a fork do): refused, even with NS_EXTERNAL.
+ * One that would only fork into it (pid_for_children, what unshare
+ * --fork --pid leaves its parent with) is not in it.
+ */
+TEST_F_TIMEOUT(ns, shared_pid_ns_refused, 120)
+{
+	pid_t joiner;
+
+	ct_spawn(_metadata, &self->r, &self->o, CT_FLAGS);
+	joiner = ns_joiner(self->r.orig, "pid", CLONE_NEWPID);
+	ASSERT_LT(0, joiner);
+	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig,
+				   CKPT_CHECKPOINT_NS_EXTERNAL)) {
+		TH_LOG("log:\n%s", self->r.log);
+	}
+	/* Its child is in the namespace */
+	ASSERT_EQ(0, kill(joiner, SIGUSR1));
+	usleep(100000);
+	EXPECT_EQ(EBUSY, ct_checkpoint(&self->r, self->r.orig,
+				       CKPT_CHECKPOINT_NS_EXTERNAL));
+	EXPECT_NE(NULL, strstr(self->r.log, "pid namespace of the tree shared with pid")) {
+		TH_LOG("log:\n%s", self->r.log);
+	}
+	target_kill(joiner);
+}
+
+FIXTURE(ns_refuse) {
+	struct rst r;
+	struct ct_opts o;
+};
+
+FIXTURE_SETUP(ns_refuse)
+{
+	ct_fixture_setup(_metadata, &self->r, &self->o);
+}
+
+FIXTURE_TEARDOWN(ns_refuse)
+{
+	rst_cleanup(&self->r);
+}
+
+struct ns_refusal {
+	unsigned long clone_flags;
+	int (*setup)(void);
+	unsigned long ckpt_flags;
+	int err;
+	const char *log;
+};
+
+FIXTURE_VARIANT(ns_refuse) {
+	struct ns_refusal refusal;
+};
+
+FIXTURE_VARIANT_ADD(ns_refuse, mount_ns) {
+	.refusal = {
+		.clone_flags = CT_FLAGS | CLONE_NEWNS,
+		.err = EOPNOTSUPP,
+		.log = "a mount namespace other than the caller's not supported",
+	},
+};
+
+FIXTURE_VARIANT_ADD(ns_refuse, mount_ns_external) {
+	.refusal = {
+		.clone_flags = CT_FLAGS | CLONE_NEWNS,
+		.ckpt_flags = CKPT_CHECKPOINT_NS_EXTERNAL,
+		.err = EOPNOTSUPP,
+		.log = "a mount namespace other than the caller's not supported",
+	},
+};
+
+FIXTURE_VARIANT_ADD(ns_refuse, user_ns) {
+	.refusal = {
+		.clone_flags = CT_FLAGS | CLONE_NEWUSER,
+		.err = EOPNOTSUPP,
+		.log = "a user namespace other than the caller's not supported",
+	},
+};
+
+FIXTURE_VARIANT_ADD(ns_refuse, sysv_msg) {
+	.refusal = {
+		.clone_flags = CT_FLAGS,
+		.setup = ct_msg_queue,
+		.err = EOPNOTSUPP,
+		.log = "ipc namespace: 1 SysV message queues not supported",
+	},
+};
+
+FIXTURE_VARIANT_ADD(ns_refuse, lo_alias) {
+	.refusal = {
+		.clone_flags = CT_FLAGS,
+		.setup = ct_lo_alias,
+		.err = EOPNOTSUPP,
+		.log = "network namespace: address 10.7.7.7/8 of lo not supported",
+	},
+};
+
+/*
+ * What an image cannot hold (yet) is refused with a log line naming
+ * it; a mount namespace even with NS_EXTERNAL: the paths of the files
+ * are those of another view
+ */
+TEST_F_TIMEOUT(ns_refuse, refusals, 120)
+{
+	const struct ns_refusal *v = &variant->refusal;
+	int err;
+
+	self->o.setup = v->setup;
+	ct_spawn(_metadata, &self->r, &self->o, v->clone_flags);
+	err = ct_checkpoint(&self->r, self->r.orig, v->ckpt_flags);
+	EXPECT_EQ(v->err, err) {
+		TH_LOG("checkpoint: %s; log:\n%s", strerror(err), self->r.log);
+	}
+	if (v->log)
+		EXPECT_NE(NULL, strstr(self->r.log, v->log)) {
+			TH_LOG("log:\n%s", self->r.log);
+		}
+	if (!err)
+		EXPECT_EQ(0, ckpt_verify_buf(self->r.img, self->r.len,
+					     self->r.log,
+					     sizeof(self->r.log))) {
+			TH_LOG("verify: %s", self->r.log);
+		}
+}
+
+/*
+ * Damage to the namespace records of an image, and what VERIFY says: the
+ * __u32 at @off of the first record of @type set to @val, or with @len
+ * the @len bytes there set to @val
+ */
+struct ns_damage {
+	const char *what;
+	uint32_t type;
+	size_t off;
+	size_t len;
+	uint32_t val;
+	const char *log;
+};
+
+#define NS_OFF(rec, field)	offsetof(struct ckpt_hdr_##rec, field)
+
+static const struct ns_damage ns_damages[] = {
+	{ "user ns of its own", CKPT_HDR_NS, NS_OFF(ns, new), 0,
+	  CT_NS | CKPT_NS_USER, "bad kinds of own namespaces" },
+	{ "own and external", CKPT_HDR_NS, NS_OFF(ns, external), 0,
+	  CKPT_NS_UTS, "bad kinds of external namespaces" },
+	{ "unknown external", CKPT_HDR_NS, NS_OFF(ns, external), 0,
+	  1U << 8, "bad kinds of external namespaces" },
+	{ "nodename unterminated", CKPT_HDR_UTS_NS, NS_OFF(uts_ns, nodename),
+	  CKPT_UTS_LEN, 'x', "nodename not NUL-terminated" },
+	{ "domainname garbage", CKPT_HDR_UTS_NS,
+	  NS_OFF(uts_ns, domainname) + 40, 1, 'x',
+	  "domainname not NUL-terminated" },
+	{ "uts padding", CKPT_HDR_UTS_NS, NS_OFF(uts_ns, __pad) + 5, 1, 1,
+	  "UTS_NS" },
+	{ "shm_rmid_forced 2", CKPT_HDR_IPC_NS,
+	  NS_OFF(ipc_ns, shm_rmid_forced), 0, 2, "shmmni/shm_rmid_forced" },
+	{ "msgmni 2^31", CKPT_HDR_IPC_NS, NS_OFF(ipc_ns, msg_ctlmni), 0,
+	  1U << 31, "msgmax/msgmnb/msgmni" },
+	{ "semmni ~0", CKPT_HDR_IPC_NS, NS_OFF(ipc_ns, sem_ctls[3]), 0, ~0U,
+	  "bad sem" },
+	{ "ipc padding", CKPT_HDR_IPC_NS, NS_OFF(ipc_ns, __pad), 0, 7,
+	  "IPC_NS" },
+	{ "lo MTU 10", CKPT_HDR_NET_NS, NS_OFF(net_ns, lo_mtu), 0, 10,
+	  "bad loopback MTU 10" },
+	{ "lo MTU too big", CKPT_HDR_NET_NS, NS_OFF(net_ns, lo_mtu), 0,
+	  CKPT_LO_MTU_MAX + 1, "bad loopback MTU" },
+	{ "net flags", CKPT_HDR_NET_NS, NS_OFF(net_ns, flags), 0, 2,
+	  "bad flags 0x2" },
+};
+
+/* The image with record @type damaged; NULL if it has none */
+static void *damaged(const struct rst *r, const struct ns_damage *d)
+{
+	struct ckpt_image img;
+	void *copy;
+	size_t off;
+
+	copy = malloc(r->len);
+	if (!copy)
+		return NULL;
+	memcpy(copy, r->img, r->len);
+	if (ckpt_parse(&img, copy, r->len)) {
+		free(copy);
+		return NULL;
+	}
+	off = (const unsigned char *)ckpt_find(&img, d->type, 0) -
+	      (const unsigned char *)copy;
+	ckpt_image_free(&img);
+	off += d->off;
+	if (d->len)
+		memset((unsigned char *)copy + off, d->val, d->len);
+	else
+		memcpy((unsigned char *)copy + off, &d->val, sizeof(d->val));
+	ckpt_fix_tail(copy, r->len, -1);
+	return copy;
+}
+
+/* Rewrite the NS record of a plain image to claim @kinds of its own */
+static void *claim_ns(const struct rst *r, uint32_t kinds)
+{
+	struct ckpt_image img;
+	struct ckpt_hdr_ns *ns;
+	void *copy = malloc(r->len);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, r->img, r->len);
+	if (ckpt_parse(&img, copy, r->len)) {
+		free(copy);
+		return NULL;
+	}
+	ns = (void *)img.ns;
+	ns->new = kinds;
+	ckpt_image_free(&img);
+	ckpt_fix_tail(copy, r->len, -1);
+	return copy;
+}
+
+FIXTURE(ns_bad) {
+	struct rst r;
+};
+
+FIXTURE_SETUP(ns_bad)
+{
+	static struct ct_opts o;
+
+	ct_fixture_setup(_metadata, &self->r, &o);
+}
+
+FIXTURE_TEARDOWN(ns_bad)
+{
+	rst_cleanup(&self->r);
+}
+
+/*
+ * Every damage to a container's image is rejected by VERIFY and by
+ * restart() with EINVAL and a log line naming it, leaving no process;
+ * a plain image claiming namespaces whose records it lacks, or a pid
+ * namespace with a root other than pid 1, too
+ */
+TEST_F_TIMEOUT(ns_bad, records, 300)
+{
+	static struct ct_opts o;
+	char log[LOG_SIZE];
+	unsigned int i;
+	void *bad;
+	pid_t pid;
+	int err;
+
+	ct_spawn(_metadata, &self->r, &o, CT_FLAGS);
+	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig, 0)) {
+		TH_LOG("log:\n%s", self->r.log);
+	}
+	for (i = 0; i < ARRAY_SIZE(ns_damages); i++) {
+		const struct ns_damage *d = &ns_damages[i];
+
+		bad = damaged(&self->r, d);
+		ASSERT_NE(NULL, bad);
+		err = ckpt_verify_buf(bad, self->r.len, log, sizeof(log));
+		EXPECT_EQ(EINVAL, err) {
+			TH_LOG("%s: verify gives %d; log:\n%s", d->what, err,
+			       log);
+		}
+		EXPECT_NE(NULL, strstr(log, d->log)) {
+			TH_LOG("%s: log lacks '%s':\n%s", d->what, d->log,
+			       log);
+		}
+		pid = restart_img(bad, self->r.len, 0, log, sizeof(log));
+		EXPECT_EQ(-EINVAL, pid) {
+			TH_LOG("%s: restart gives %d", d->what, pid);
+		}
+		if (pid > 0)
+			target_kill(pid);
+		free(bad);
+	}
+	/* A plain image, with pids of our namespace */
+	target_kill(self->r.orig);
+	self->r.orig = target_spawn(target_stop_fn, NULL);
+	ASSERT_LT(0, self->r.orig);
+	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig, 0));
+	bad = claim_ns(&self->r, CKPT_NS_PID);
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(EINVAL, ckpt_verify_buf(bad, self->r.len, log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "the root of its own pid namespace is pid")) {
+		TH_LOG("log:\n%s", log);
+	}
+	free(bad);
+	bad = claim_ns(&self->r, CKPT_NS_UTS);
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(EINVAL, ckpt_verify_buf(bad, self->r.len, log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "UTS_NS")) {
+		TH_LOG("log:\n%s", log);
+	}
+	free(bad);
+}
+
+CKPT_NO_SPLAT_TEST()
+
+TEST_HARNESS_MAIN
