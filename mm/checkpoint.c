@@ -205,6 +205,17 @@ static const char *ckpt_vma_kind(struct vm_area_struct *vma, u32 *kind,
 #endif
 	if (vma_pkey(vma))
 		return "mapping with a protection key";
+	if (vma->vm_file && shm_ckpt_vma_id(vma) >= 0) {
+		/* Attached again whole, where it was: shmat(2) */
+		if (vma->vm_pgoff || vma_pages(vma) !=
+		    DIV_ROUND_UP(i_size_read(file_inode(vma->vm_file)),
+				 PAGE_SIZE))
+			return "part of a SysV shm segment";
+		if (f & VM_LOCKED)
+			return "locked SysV shm mapping";
+		*kind = CKPT_VMA_SYSV_SHM;
+		return NULL;
+	}
 	*kind = vma->vm_file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
 	return NULL;
 }
@@ -346,6 +357,8 @@ static int ckpt_mm_snapshot(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			v->pgoff = vma->vm_pgoff;
 			v->file = get_file(vma->vm_file);
 		}
+		if (kind == CKPT_VMA_SYSV_SHM)
+			v->file_ref = shm_ckpt_vma_id(vma);
 		ckpt_vma_flags(vma, v);
 	}
 	ckpt_mm_fields(mm, cm);
@@ -395,6 +408,12 @@ static int ckpt_mm_files(struct ckpt_ctx *ctx, struct ckpt_mm *cm)
 	for (i = 0; i < cm->nr_vmas; i++) {
 		struct ckpt_vma *v = &cm->vmas[i];
 
+		if (v->kind == CKPT_VMA_SYSV_SHM) {
+			ret = ipc_ckpt_shm_attached(ctx, v->file_ref);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (!v->file)
 			continue;
 		/* Consecutive mappings of one file are the common case */
@@ -873,6 +892,18 @@ static int ckpt_check_vma_kind(struct ckpt_ctx *ctx, struct ckpt_mm_image *mi)
 		return ckpt_obj_check(ctx, v->file_ref, CKPT_OBJ_FILE, false,
 				      "VMA record file_ref");
 	}
+	if (v->kind == CKPT_VMA_SYSV_SHM) {
+		if (v->pgoff || !(v->flags & CKPT_VMA_SHARED) ||
+		    v->flags & (CKPT_VMA_HEAP | CKPT_VMA_GROWSDOWN |
+				CKPT_VMA_LOCKED))
+			return ckpt_bad_vma(ctx, mi, "pgoff %#llx flags %#x of a SysV shm mapping",
+					    v->pgoff, v->flags);
+		if (ipc_ckpt_lookup(ctx, CKPT_HDR_SHM, v->file_ref) !=
+		    (v->end - v->start) >> PAGE_SHIFT)
+			return ckpt_bad_vma(ctx, mi, "SysV shm segment %u of this size: none",
+					    v->file_ref);
+		return 0;
+	}
 	if (v->file_ref)
 		return ckpt_bad_vma(ctx, mi, "file_ref %u for kind %u",
 				    v->file_ref, v->kind);
@@ -1197,6 +1228,11 @@ static int ckpt_map_vma(struct ckpt_ctx *ctx, struct ckpt_mm_image *mi,
 		return 0;
 	case CKPT_VMA_VDSO:
 		ret = ckpt_map_vdso(ctx, mi, mm);
+		if (ret)
+			return ret;
+		return ckpt_check_mapped(ctx, mm, v);
+	case CKPT_VMA_SYSV_SHM:
+		ret = shm_ckpt_attach(ctx, v);
 		if (ret)
 			return ret;
 		return ckpt_check_mapped(ctx, mm, v);

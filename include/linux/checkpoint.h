@@ -49,6 +49,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_MM = CKPT_HDR_MM,
 	CKPT_OBJ_SIGHAND = CKPT_HDR_SIGHAND,
 	CKPT_OBJ_SIGNAL = CKPT_HDR_SIGNAL,
+	CKPT_OBJ_SEM_UNDO = CKPT_HDR_SEM_UNDO,
 };
 
 /**
@@ -59,6 +60,7 @@ enum ckpt_obj_type {
  * @fs: its root, cwd and umask
  * @sighand: its signal dispositions
  * @signal: its thread group state
+ * @sem_undo: its SEM_UNDO adjustments
  */
 struct ckpt_task_refs {
 	u32 cred;
@@ -67,6 +69,7 @@ struct ckpt_task_refs {
 	u32 fs;
 	u32 sighand;
 	u32 signal;
+	u32 sem_undo;
 };
 
 /**
@@ -136,7 +139,7 @@ struct ckpt_rtask {
  * @new: CKPT_NS_* kinds of the tree's own namespaces
  * @external: CKPT_NS_* kinds of namespaces left out as external
  * @uts: restart: the tree's uts namespace, with %CKPT_NS_UTS
- * @ipc: restart: its ipc namespace, with %CKPT_NS_IPC
+ * @ipc: the IPC_NS record of its ipc namespace, with %CKPT_NS_IPC
  * @net: restart: its network namespace, with %CKPT_NS_NET
  */
 struct ckpt_ns_state {
@@ -182,6 +185,7 @@ struct ckpt_ns_state {
  * @pid_ns: checkpoint: the pid namespace of the image's pids, referenced
  * @nsproxy: checkpoint: the root's namespaces, referenced
  * @ns: the namespaces of the image
+ * @ipc_objs: the SysV objects of the image (see ipc_ckpt_note())
  */
 struct ckpt_ctx {
 	struct file *file;
@@ -216,6 +220,7 @@ struct ckpt_ctx {
 	struct pid_namespace *pid_ns;
 	struct nsproxy *nsproxy;
 	struct ckpt_ns_state ns;
+	struct xarray ipc_objs;
 };
 
 /*
@@ -306,6 +311,9 @@ int ckpt_check_pad(struct ckpt_ctx *ctx, const void *pad, size_t len,
 int ckpt_check_string(struct ckpt_ctx *ctx, const char *s, size_t len,
 		      const char *what);
 
+/* The struct pid a task of the image has after a restart, or NULL */
+struct pid *ckpt_image_pid(struct ckpt_ctx *ctx, u32 nr);
+
 /* Steps of a restore run once the whole image is read (restart) */
 int ckpt_defer(struct ckpt_ctx *ctx, int (*run)(struct ckpt_ctx *, void *),
 	       void (*release)(void *), void *data);
@@ -318,6 +326,125 @@ void *ckpt_obj_fetch(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type);
 int ckpt_obj_check(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 		   bool optional, const char *what);
 int ckpt_obj_claim(struct ckpt_ctx *ctx, u32 objref, const char *what);
+
+/* SysV IPC (ipc/ipc_ckpt.c, shm_ckpt.c, msg_ckpt.c, sem_ckpt.c) */
+struct ipc_namespace;
+struct kern_ipc_perm;
+struct msg_msg;
+struct vm_area_struct;
+#ifdef CONFIG_SYSVIPC
+void ipc_ckpt_count(struct ipc_namespace *ns, struct ckpt_hdr_ipc_ns *h);
+int ipc_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+		  const struct ckpt_hdr_ipc_ns *h);
+int ipc_ckpt_load(struct ckpt_ctx *ctx);
+int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val);
+long ipc_ckpt_lookup(struct ckpt_ctx *ctx, u32 type, u32 id);
+int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id);
+int ipc_ckpt_finish(struct ckpt_ctx *ctx);
+u32 ipc_ckpt_pid(struct ckpt_ctx *ctx, struct pid *pid);
+void ipc_ckpt_perm_save(const struct kern_ipc_perm *p,
+			struct ckpt_ipc_perm *out);
+int ipc_ckpt_perm_check(struct ckpt_ctx *ctx, const struct ckpt_ipc_perm *p,
+			u32 more_mode, const char *rec);
+int ipc_ckpt_perm_restore(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+			  struct kern_ipc_perm *ipcp,
+			  const struct ckpt_ipc_perm *p, u32 keep_mode);
+int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b);
+int shm_ckpt_vma_id(struct vm_area_struct *vma);
+int shm_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr);
+int shm_ckpt_load(struct ckpt_ctx *ctx, u32 nr);
+int shm_ckpt_attach(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *v);
+void shm_ckpt_set_pids(struct ipc_namespace *ns, int id, struct pid *cpid,
+		       struct pid *lpid);
+void msg_ckpt_text(const struct msg_msg *msg, void *buf);
+struct msg_msg *msg_ckpt_alloc(const void *text, size_t len);
+int msg_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr);
+int msg_ckpt_load(struct ckpt_ctx *ctx, u32 nr);
+void msg_ckpt_set_pids(struct ipc_namespace *ns, int id, struct pid *lspid,
+		       struct pid *lrpid);
+int sem_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr);
+int sem_ckpt_load(struct ckpt_ctx *ctx, u32 nr);
+int sem_ckpt_undo_save(struct ckpt_ctx *ctx, struct task_struct *t,
+		       u32 *objref);
+int sem_ckpt_undo_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
+			unsigned int users);
+int sem_ckpt_undo_load(struct ckpt_ctx *ctx,
+		       const struct ckpt_hdr_sem_undo *u);
+int sem_ckpt_undo_take(struct ckpt_ctx *ctx, u32 objref);
+#else
+/* Without SysV IPC a namespace has no objects, and a task no undo list */
+static inline void ipc_ckpt_count(struct ipc_namespace *ns,
+				  struct ckpt_hdr_ipc_ns *h)
+{
+}
+
+static inline int ipc_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+				const struct ckpt_hdr_ipc_ns *h)
+{
+	return 0;
+}
+
+static inline int ipc_ckpt_load(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_hdr_ipc_ns *h = &ctx->ns.ipc;
+
+	if (h->nr_shm || h->nr_msq || h->nr_sem)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"IPC_NS record: SysV objects, and no CONFIG_SYSVIPC");
+	return 0;
+}
+
+static inline int shm_ckpt_vma_id(struct vm_area_struct *vma)
+{
+	return -1;
+}
+
+static inline int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ipc_ckpt_finish(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+
+static inline long ipc_ckpt_lookup(struct ckpt_ctx *ctx, u32 type, u32 id)
+{
+	return -1;
+}
+
+static inline int shm_ckpt_attach(struct ckpt_ctx *ctx,
+				  const struct ckpt_hdr_vma *v)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int sem_ckpt_undo_save(struct ckpt_ctx *ctx,
+				     struct task_struct *t, u32 *objref)
+{
+	*objref = 0;
+	return 0;
+}
+
+static inline int sem_ckpt_undo_users(struct ckpt_ctx *ctx, void *ptr,
+				      u32 objref, unsigned int users)
+{
+	return 0;
+}
+
+static inline int sem_ckpt_undo_load(struct ckpt_ctx *ctx,
+				     const struct ckpt_hdr_sem_undo *u)
+{
+	return ckpt_err(ctx, -EOPNOTSUPP,
+			"SEM_UNDO record, and no CONFIG_SYSVIPC");
+}
+
+static inline int sem_ckpt_undo_take(struct ckpt_ctx *ctx, u32 objref)
+{
+	return objref ? -EINVAL : 0;
+}
+#endif
 
 /* Per-subsystem hooks: checkpoint writes, restore validates for now */
 int cap_cred_checkpoint(struct ckpt_ctx *ctx, const struct cred *cred,

@@ -511,6 +511,8 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t,
 	if (ret)
 		return ret;
 	ret = ckpt_signal_checkpoint(ctx, t, &refs.signal);
+	if (!ret)
+		ret = sem_ckpt_undo_save(ctx, t, &refs.sem_undo);
 	if (ret)
 		return ret;
 	ret = fs_checkpoint(ctx, t, &refs.fs);
@@ -617,6 +619,8 @@ static int ckpt_write_tree(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 	for (i = 0; !ret && i < tree->nr; i++) {
 		ctx->task = tree->tasks[i].t;
 		ret = ckpt_write_clone(ctx, tree, i);
+		if (!ret && !i)
+			ret = ckpt_ns_objects_checkpoint(ctx);
 		if (!ret)
 			ret = ckpt_write_task(ctx, ctx->task,
 					      tree->tasks[i].state);
@@ -631,6 +635,11 @@ static int ckpt_write_tree(struct ckpt_ctx *ctx, struct ckpt_tree *tree)
 	if (!ret)
 		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_SIGHAND,
 					ckpt_sighand_users);
+	if (!ret)
+		ret = ckpt_obj_for_each(ctx, CKPT_OBJ_SEM_UNDO,
+					sem_ckpt_undo_users);
+	if (!ret)
+		ret = ipc_ckpt_finish(ctx);
 	if (!ret)
 		ret = file_checkpoint_finish(ctx);
 	return ret;

@@ -33,6 +33,7 @@ int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root);
 int ckpt_ns_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_ns_check_shared(struct ckpt_ctx *ctx);
 int ckpt_ns_checkpoint(struct ckpt_ctx *ctx);
+int ckpt_ns_objects_checkpoint(struct ckpt_ctx *ctx);
 void ckpt_ns_release(struct ckpt_ctx *ctx);
 int ckpt_ns_read(struct ckpt_ctx *ctx);
 unsigned long ckpt_ns_clone_flags(const struct ckpt_ctx *ctx);

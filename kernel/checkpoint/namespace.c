@@ -256,39 +256,29 @@ static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx)
 static int ckpt_ipc_checkpoint(struct ckpt_ctx *ctx)
 {
 	struct ipc_namespace *ipc = ctx->nsproxy->ipc_ns;
-	static const char * const what[] = {
-		"semaphore sets", "message queues", "shared memory segments",
-	};
-	struct ckpt_hdr_ipc_ns h = {};
+	struct ckpt_hdr_ipc_ns *h = &ctx->ns.ipc;
 	unsigned int i, n;
 
-	BUILD_BUG_ON(ARRAY_SIZE(what) != ARRAY_SIZE(ipc->ids));
-	BUILD_BUG_ON(ARRAY_SIZE(h.sem_ctls) != ARRAY_SIZE(ipc->sem_ctls));
-	for (i = 0; i < ARRAY_SIZE(ipc->ids); i++) {
-		down_read(&ipc->ids[i].rwsem);
-		n = ipc->ids[i].in_use;
-		up_read(&ipc->ids[i].rwsem);
-		if (n)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"ipc namespace: %u SysV %s not supported",
-					n, what[i]);
-	}
+	BUILD_BUG_ON(ARRAY_SIZE(h->sem_ctls) != ARRAY_SIZE(ipc->sem_ctls));
 	n = READ_ONCE(ipc->mq_queues_count);
 	if (n)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"ipc namespace: %u POSIX message queues not supported",
 				n);
 
-	h.shm_ctlmax = READ_ONCE(ipc->shm_ctlmax);
-	h.shm_ctlall = READ_ONCE(ipc->shm_ctlall);
-	h.shm_ctlmni = READ_ONCE(ipc->shm_ctlmni);
-	h.shm_rmid_forced = READ_ONCE(ipc->shm_rmid_forced);
-	h.msg_ctlmax = READ_ONCE(ipc->msg_ctlmax);
-	h.msg_ctlmnb = READ_ONCE(ipc->msg_ctlmnb);
-	h.msg_ctlmni = READ_ONCE(ipc->msg_ctlmni);
-	for (i = 0; i < ARRAY_SIZE(h.sem_ctls); i++)
-		h.sem_ctls[i] = READ_ONCE(ipc->sem_ctls[i]);
-	return ckpt_write_obj(ctx, &h, CKPT_HDR_IPC_NS);
+	memset(h, 0, sizeof(*h));
+	h->shm_ctlmax = READ_ONCE(ipc->shm_ctlmax);
+	h->shm_ctlall = READ_ONCE(ipc->shm_ctlall);
+	h->shm_ctlmni = READ_ONCE(ipc->shm_ctlmni);
+	h->shm_rmid_forced = READ_ONCE(ipc->shm_rmid_forced);
+	h->msg_ctlmax = READ_ONCE(ipc->msg_ctlmax);
+	h->msg_ctlmnb = READ_ONCE(ipc->msg_ctlmnb);
+	h->msg_ctlmni = READ_ONCE(ipc->msg_ctlmni);
+	for (i = 0; i < ARRAY_SIZE(h->sem_ctls); i++)
+		h->sem_ctls[i] = READ_ONCE(ipc->sem_ctls[i]);
+	/* Its objects come after the root's CLONE record */
+	ipc_ckpt_count(ipc, h);
+	return ckpt_write_obj(ctx, h, CKPT_HDR_IPC_NS);
 }
 
 /*
@@ -396,6 +386,22 @@ int ckpt_ns_checkpoint(struct ckpt_ctx *ctx)
 	return ret;
 }
 
+/**
+ * ckpt_ns_objects_checkpoint() - write the SysV objects of the tree's
+ *	own ipc namespace
+ * @ctx: checkpoint context, the root's CLONE record written
+ *
+ * The root reads them at restart, in its new ipc namespace.
+ *
+ * Return: 0 or a negative errno (with a log line).
+ */
+int ckpt_ns_objects_checkpoint(struct ckpt_ctx *ctx)
+{
+	if (!(ctx->ns.new & CKPT_NS_IPC))
+		return 0;
+	return ipc_ckpt_save(ctx, ctx->nsproxy->ipc_ns, &ctx->ns.ipc);
+}
+
 /* A name of a uts namespace: NUL-terminated, zero after its NUL */
 static int ckpt_uts_name_ok(struct ckpt_ctx *ctx, const char *name,
 			    const char *what)
@@ -440,8 +446,6 @@ static int ckpt_ipc_read(struct ckpt_ctx *ctx)
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), 0);
-	if (!ret)
-		ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "IPC_NS");
 	if (ret)
 		return ret;
 	/* What the sysctls take; the ids of a namespace stay below ipc_mni */
@@ -612,19 +616,26 @@ unlock:
  * ckpt_ns_restore() - give the root's new namespaces the image's state
  * @ctx: restart context
  *
+ * Its SysV objects, whose records follow the root's CLONE record, are
+ * read and made then.
+ *
  * Context: in the root, made with ckpt_ns_clone_flags(), before it
  * makes any other task.
  * Return: 0, or a negative errno with a log line.
  */
 int ckpt_ns_restore(struct ckpt_ctx *ctx)
 {
+	int ret = 0;
+
 	if (ctx->ns.new & CKPT_NS_UTS)
 		ckpt_uts_restore(&ctx->ns.uts);
-	if (ctx->ns.new & CKPT_NS_IPC)
-		ckpt_ipc_restore(&ctx->ns.ipc);
 	if (ctx->ns.new & CKPT_NS_NET)
-		return ckpt_net_restore(ctx, &ctx->ns.net);
-	return 0;
+		ret = ckpt_net_restore(ctx, &ctx->ns.net);
+	if (!ret && ctx->ns.new & CKPT_NS_IPC) {
+		ckpt_ipc_restore(&ctx->ns.ipc);
+		ret = ipc_ckpt_load(ctx);
+	}
+	return ret;
 }
 
 /**

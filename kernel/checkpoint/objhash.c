@@ -81,6 +81,7 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 		refcount_inc(&((struct sighand_struct *)ptr)->count);
 		break;
 	case CKPT_OBJ_SIGNAL:
+	case CKPT_OBJ_SEM_UNDO:
 		/* Kept by the tasks of the checkpoint, which are referenced */
 		break;
 	}
@@ -142,6 +143,9 @@ static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 		/* Restart keeps a copy of the record; checkpoint holds none */
 		if (restart)
 			kvfree(ptr);
+		break;
+	case CKPT_OBJ_SEM_UNDO:
+		/* The tasks' (of the checkpoint, or that a restart made) */
 		break;
 	}
 }

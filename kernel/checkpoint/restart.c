@@ -93,6 +93,20 @@ struct ckpt_rtask *ckpt_rtask_of(struct ckpt_ctx *ctx, u32 pid)
 	return xa_load(&ctx->rpids, pid);
 }
 
+/**
+ * ckpt_image_pid() - the restored task of a pid of the image
+ * @ctx: restart context, every task made
+ * @nr: a pid of the image, or 0
+ *
+ * Return: its struct pid, or NULL if no task of the image had it.
+ */
+struct pid *ckpt_image_pid(struct ckpt_ctx *ctx, u32 nr)
+{
+	struct ckpt_rtask *rt = nr ? ckpt_rtask_of(ctx, nr) : NULL;
+
+	return rt ? rt->pid : NULL;
+}
+
 static struct ckpt_rtask *ckpt_root(struct ckpt_ctx *ctx)
 {
 	return list_first_entry(&ctx->rtasks, struct ckpt_rtask, list);
@@ -337,6 +351,12 @@ static int ckpt_read_task_recs(struct ckpt_ctx *ctx, struct ckpt_rtask *rt)
 					"mm") ?:
 			      mm_restore(ctx, (void *)h);
 			break;
+		case CKPT_HDR_SEM_UNDO:
+			ret = ckpt_hold(ctx, rt, &held->sem_undo,
+					((struct ckpt_hdr_sem_undo *)h)->objref,
+					"SEM_UNDO") ?:
+			      sem_ckpt_undo_load(ctx, (void *)h);
+			break;
 		case CKPT_HDR_TASK:
 			return ckpt_read_task(ctx, (void *)h);
 		default:
@@ -420,7 +440,11 @@ int ckpt_do_verify(struct ckpt_ctx *ctx)
 		if (IS_ERR(rt))
 			return PTR_ERR(rt);
 		ctx->rtask = rt;
-		ret = ckpt_read_task_recs(ctx, rt);
+		/* The root's records begin with the SysV objects */
+		if (!parent && ctx->ns.new & CKPT_NS_IPC)
+			ret = ipc_ckpt_load(ctx);
+		if (!ret)
+			ret = ckpt_read_task_recs(ctx, rt);
 	}
 	return ret;
 }
@@ -437,7 +461,8 @@ struct ckpt_deferred {
  * ckpt_defer() - run a step of a restore once the whole image is read
  * @ctx: restart context
  * @run: the step; its error fails the restart
- * @release: frees @data, whether @run ran or not
+ * @release: frees @data, whether @run ran or not; NULL if @data is not
+ *	to be freed
  * @data: what @run and @release are given
  *
  * For state that the rest of the restore would disturb: the watches of
@@ -454,7 +479,8 @@ int ckpt_defer(struct ckpt_ctx *ctx, int (*run)(struct ckpt_ctx *, void *),
 
 	d = kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d) {
-		release(data);
+		if (release)
+			release(data);
 		return -ENOMEM;
 	}
 	d->run = run;
@@ -475,7 +501,8 @@ static int ckpt_deferred_put(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
 		if (run && !ret)
 			ret = d->run(ctx, d->data);
 		list_del(&d->list);
-		d->release(d->data);
+		if (d->release)
+			d->release(d->data);
 		kfree(d);
 	}
 	return ret;

@@ -20,7 +20,7 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_header) != 128);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_tail) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_clone) != 24);
-	BUILD_BUG_ON(sizeof(struct ckpt_hdr_task) != 152);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_task) != 160);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cred) != 96);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sched) != 48);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_cpu) != 256);
@@ -60,7 +60,19 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_itimer) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ns) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_uts_ns) != 144);
-	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ipc_ns) != 64);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_ipc_ns) != 72);
+	BUILD_BUG_ON(sizeof(struct ckpt_ipc_perm) != 32);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_shm) != 88);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_msq) != 88);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_msg) != 24);
+	BUILD_BUG_ON(sizeof(struct ckpt_sem) != 8);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem) != 64);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem_undo) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem_adj) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_msg) + CKPT_MSG_MAX >
+		     CKPT_RECORD_MAX);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem) +
+		     CKPT_SEMS_MAX * sizeof(struct ckpt_sem) > CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_net_ns) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_signal) !=
 		     32 + 16 * CKPT_RLIM_NLIMITS + 16 * CKPT_NR_ITIMERS);
@@ -92,6 +104,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 		put_task_struct(ctx->ns_init);
 	put_pid(ctx->caller_pgrp);
 	ckpt_ns_release(ctx);
+	xa_destroy(&ctx->ipc_objs);
 	kfree(ctx->logbuf);
 	kvfree(ctx->buf);
 	kfree(ctx);
@@ -115,6 +128,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(unsigned long flags, int logfd,
 	INIT_LIST_HEAD(&ctx->rtasks);
 	spin_lock_init(&ctx->rtasks_lock);
 	xa_init(&ctx->rpids);
+	xa_init(&ctx->ipc_objs);
 
 	ctx->buf_size = restart ? CKPT_RECORD_MAX : CKPT_WBUF_SIZE;
 	ctx->buf = kvmalloc(ctx->buf_size, GFP_KERNEL);

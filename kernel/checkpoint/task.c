@@ -96,6 +96,7 @@ int ckpt_task_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t,
 	h.sas_ss_size = t->sas_ss_size;
 	h.sas_ss_flags = t->sas_ss_flags;
 	h.signal_ref = refs->signal;
+	h.sem_undo_ref = refs->sem_undo;
 	get_task_comm(h.comm, t);
 	ckpt_log(ctx, "task: pid %u (%s)", h.pid, h.comm);
 	return ckpt_write_obj(ctx, &h, CKPT_HDR_TASK);
@@ -123,11 +124,12 @@ static int ckpt_check_zombie_refs(struct ckpt_ctx *ctx,
 				  const struct ckpt_hdr_task *h)
 {
 	if (h->mm_ref || h->files_ref || h->fs_ref || h->sighand_ref ||
-	    h->signal_ref)
+	    h->signal_ref || h->sem_undo_ref)
 		return ckpt_err(ctx, -EINVAL,
 				"task %u: a zombie refers to objects", h->pid);
 	return ckpt_obj_check(ctx, h->cred_ref, CKPT_OBJ_CRED, false,
-			      "task cred");
+			      "task cred") ?:
+	       ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad), "TASK record");
 }
 
 /* Each object must be of its type, and the one the task holds */
@@ -172,6 +174,17 @@ static int ckpt_check_task_refs(struct ckpt_ctx *ctx,
 	if (!ret)
 		ret = ckpt_check_ref(ctx, h, h->signal_ref, held->signal,
 				     CKPT_OBJ_SIGNAL, "task signal");
+	/* Its own SEM_UNDO, or one made before that it shares */
+	if (!ret && held->sem_undo && h->sem_undo_ref != held->sem_undo)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "task %u: sem_undo_ref %u, but it holds %u",
+			       h->pid, h->sem_undo_ref, held->sem_undo);
+	if (!ret)
+		ret = ckpt_obj_check(ctx, h->sem_undo_ref, CKPT_OBJ_SEM_UNDO,
+				     true, "task sem_undo_ref");
+	if (!ret)
+		ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad),
+				     "TASK record");
 	return ret;
 }
 
@@ -343,6 +356,9 @@ static int ckpt_task_apply(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 
 	siginitset(&blocked, h->blocked);
 	set_current_blocked(&blocked);
+	ret = sem_ckpt_undo_take(ctx, h->sem_undo_ref);
+	if (ret)
+		return ret;
 	/* Its leader took the group's */
 	if (rt->clone.flags & CKPT_CLONE_THREAD)
 		return 0;

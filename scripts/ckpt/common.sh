@@ -33,7 +33,7 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 
 # Our files: everything tracked or untracked-but-not-ignored under these paths
 # is overlaid into $SRC.  scripts/ckpt/ is deliberately not part of the series.
-OUR_PATHS=(kernel include security arch mm fs drivers scripts/ckpthdr.sed Documentation tools)
+OUR_PATHS=(kernel include security arch mm fs drivers ipc scripts/ckpthdr.sed Documentation tools)
 
 # Kernel config fragments, in merge order.
 FRAGS_PROD=(kernel/configs/ckpt-qemu.config tools/testing/selftests/checkpoint/config)
@@ -103,7 +103,7 @@ our_files() {
 
 # Our C sources that belong to the kernel proper (not tools/, not docs).
 our_kernel_c() {
-	our_files | grep -E '^(kernel|security|arch|mm|fs|drivers)/.*\.c$' || true
+	our_files | grep -E "^(kernel|security|arch|mm|fs|drivers|ipc)/.*\.c$" || true
 }
 
 sha_of() { sha256sum | cut -c1-64; }

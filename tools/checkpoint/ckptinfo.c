@@ -307,9 +307,11 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 	    r->pdeath_signal, r->personality);
 	out(in, "flags %s", flag_names(buf, sizeof(buf), r->flags, fl,
 				       ARRAY_SIZE(fl)));
-	out(in, "cred_ref %u  mm_ref %u  files_ref %u  fs_ref %u  sighand_ref %u  signal_ref %u",
-	    r->cred_ref, r->mm_ref, r->files_ref, r->fs_ref, r->sighand_ref,
-	    r->signal_ref);
+	out(in, "cred_ref %u  mm_ref %u  files_ref %u  fs_ref %u  sighand_ref %u",
+	    r->cred_ref, r->mm_ref, r->files_ref, r->fs_ref, r->sighand_ref);
+	out(in, "signal_ref %u  sem_undo_ref %u", r->signal_ref,
+	    r->sem_undo_ref);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
 	out(in, "blocked 0x%016" PRIx64, (uint64_t)r->blocked);
 	out(in, "clear_child_tid %#" PRIx64 "  robust_list %#" PRIx64
 	    " len %" PRIu64, (uint64_t)r->clear_child_tid,
@@ -335,6 +337,7 @@ static void print_task(struct info *in, const struct ckpt_hdr *h)
 	check_ref(in, r->fs_ref, CKPT_HDR_FS, 0, "fs_ref");
 	check_ref(in, r->sighand_ref, CKPT_HDR_SIGHAND, 0, "sighand_ref");
 	check_ref(in, r->signal_ref, CKPT_HDR_SIGNAL, 0, "signal_ref");
+	check_ref(in, r->sem_undo_ref, CKPT_HDR_SEM_UNDO, 1, "sem_undo_ref");
 }
 
 static void print_clone(struct info *in, const struct ckpt_hdr *h)
@@ -411,7 +414,8 @@ static void print_ipc_ns(struct info *in, const struct ckpt_hdr *h)
 	    r->msg_ctlmnb, r->msg_ctlmni);
 	out(in, "sem %u %u %u %u", r->sem_ctls[0], r->sem_ctls[1],
 	    r->sem_ctls[2], r->sem_ctls[3]);
-	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	out(in, "SysV objects: %u segment(s), %u queue(s), %u semaphore set(s)",
+	    r->nr_shm, r->nr_msq, r->nr_sem);
 }
 
 static void print_net_ns(struct info *in, const struct ckpt_hdr *h)
@@ -429,6 +433,136 @@ static void print_net_ns(struct info *in, const struct ckpt_hdr *h)
 		problem(in, "unknown net flags %#x", r->flags & ~CKPT_NET_FLAGS);
 	if (r->lo_mtu < 68 || r->lo_mtu > CKPT_LO_MTU_MAX)
 		problem(in, "bad loopback MTU %u", r->lo_mtu);
+}
+
+static void print_ipc_perm(struct info *in, const struct ckpt_ipc_perm *p,
+			   uint32_t more_mode)
+{
+	out(in, "key %#x  id %u  owner %u:%u  creator %u:%u  mode %04o",
+	    p->key, p->id, p->uid, p->gid, p->cuid, p->cgid, p->mode);
+	check_zero(in, &p->__pad, sizeof(p->__pad), "perm.__pad");
+	if (p->mode & ~(0777U | more_mode))
+		problem(in, "mode %#o", p->mode);
+	if (p->id > INT32_MAX)
+		problem(in, "id %u above INT_MAX", p->id);
+}
+
+static void print_shm(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_shm *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	print_ipc_perm(in, &r->perm, CKPT_SHM_DEST);
+	out(in, "segsz %" PRIu64 "  atime %" PRId64 "  dtime %" PRId64
+	    "  ctime %" PRId64, (uint64_t)r->segsz, (int64_t)r->atime,
+	    (int64_t)r->dtime, (int64_t)r->ctime);
+	out(in, "cpid %u  lpid %u  nr_data %u%s", r->cpid, r->lpid,
+	    r->nr_data, r->perm.mode & CKPT_SHM_DEST ? "  (removed)" : "");
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	expect_sub(in, CKPT_HDR_FILE_DATA, CKPT_HDR_SHM, r->perm.id,
+		   r->nr_data);
+	in->data_size = r->segsz;
+	in->data_next = 0;
+	if (!r->segsz)
+		problem(in, "empty segment");
+}
+
+static void print_msq(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_msq *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	print_ipc_perm(in, &r->perm, 0);
+	out(in, "qbytes %" PRIu64 "  stime %" PRId64 "  rtime %" PRId64
+	    "  ctime %" PRId64, (uint64_t)r->qbytes, (int64_t)r->stime,
+	    (int64_t)r->rtime, (int64_t)r->ctime);
+	out(in, "lspid %u  lrpid %u  nr_msgs %u", r->lspid, r->lrpid,
+	    r->nr_msgs);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	expect_sub(in, CKPT_HDR_MSG, CKPT_HDR_MSQ, r->perm.id, r->nr_msgs);
+	if (r->nr_msgs > r->qbytes)
+		problem(in, "%u messages in %" PRIu64 " bytes", r->nr_msgs,
+			(uint64_t)r->qbytes);
+}
+
+static void print_msg(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_msg *r = (const void *)h;
+
+	if (r->len > CKPT_MSG_MAX) {
+		problem(in, "len %u above %u", r->len, CKPT_MSG_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->len))
+		return;
+	out(in, "mtype %" PRId64 "  len %u", (int64_t)r->mtype, r->len);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (r->mtype < 1)
+		problem(in, "mtype %" PRId64 " below 1", (int64_t)r->mtype);
+}
+
+static void print_sem(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_sem *r = (const void *)h;
+	const struct ckpt_sem *s = (const void *)(r + 1);
+	char vals[256];
+	size_t o = 0;
+	uint32_t i;
+
+	if (!r->nsems || r->nsems > CKPT_SEMS_MAX) {
+		problem(in, "nsems %u: not 1 to %u", r->nsems, CKPT_SEMS_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->nsems * sizeof(*s)))
+		return;
+	print_ipc_perm(in, &r->perm, 0);
+	out(in, "otime %" PRId64 "  ctime %" PRId64 "  nsems %u",
+	    (int64_t)r->otime, (int64_t)r->ctime, r->nsems);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	vals[0] = '\0';
+	for (i = 0; i < r->nsems && o < sizeof(vals) - 32; i++)
+		o += snprintf(vals + o, sizeof(vals) - o, " %u(pid %u)",
+			      s[i].semval, s[i].sempid);
+	out(in, "values%s%s", vals, i < r->nsems ? " ..." : "");
+	for (i = 0; i < r->nsems; i++)
+		if (s[i].semval > 32767)
+			problem(in, "semaphore %u: value %u above 32767", i,
+				s[i].semval);
+}
+
+static void print_sem_undo(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_sem_undo *r = (const void *)h;
+
+	if (check_len(in, h, sizeof(*r), 0))
+		return;
+	define_obj(in, r->objref, CKPT_HDR_SEM_UNDO);
+	out(in, "objref %u  nr_adjs %u", r->objref, r->nr_adjs);
+	expect_sub(in, CKPT_HDR_SEM_ADJ, CKPT_HDR_SEM_UNDO, r->objref,
+		   r->nr_adjs);
+}
+
+static void print_sem_adj(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_sem_adj *r = (const void *)h;
+	const int16_t *adj = (const void *)(r + 1);
+	char vals[256];
+	size_t o = 0;
+	uint32_t i;
+
+	if (!r->nsems || r->nsems > CKPT_SEMS_MAX) {
+		problem(in, "nsems %u: not 1 to %u", r->nsems, CKPT_SEMS_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), r->nsems * sizeof(*adj)))
+		return;
+	vals[0] = '\0';
+	for (i = 0; i < r->nsems && o < sizeof(vals) - 16; i++)
+		o += snprintf(vals + o, sizeof(vals) - o, " %d", adj[i]);
+	out(in, "semid %u  nsems %u  adjustments%s%s", r->semid, r->nsems,
+	    vals, i < r->nsems ? " ..." : "");
 }
 
 static void print_sched(struct info *in, const struct ckpt_hdr *h)
@@ -1251,7 +1385,7 @@ static void print_mm(struct info *in, const struct ckpt_hdr *h)
 static void print_vma(struct info *in, const struct ckpt_hdr *h)
 {
 	static const char *const kinds[] = {
-		"?", "ANON", "FILE", "VDSO", "VVAR",
+		"?", "ANON", "FILE", "VDSO", "VVAR", "SYSV_SHM",
 	};
 	static const char *const fl[] = {
 		"SHARED", "GROWSDOWN", "MAYREAD", "MAYWRITE", "MAYEXEC",
@@ -1281,8 +1415,10 @@ static void print_vma(struct info *in, const struct ckpt_hdr *h)
 		problem(in, "empty or inverted range");
 	if (in->page_size && ((r->start | r->end) & (in->page_size - 1)))
 		problem(in, "range not page aligned");
-	check_ref(in, r->file_ref, CKPT_HDR_FILE, r->kind != CKPT_VMA_FILE,
-		  "file_ref");
+	/* A SysV shm mapping names its segment's id, not a FILE */
+	if (r->kind != CKPT_VMA_SYSV_SHM)
+		check_ref(in, r->file_ref, CKPT_HDR_FILE,
+			  r->kind != CKPT_VMA_FILE, "file_ref");
 }
 
 static void print_pages(struct info *in, const struct ckpt_hdr *h)
@@ -1473,6 +1609,12 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_UTS_NS:	return print_uts_ns;
 	case CKPT_HDR_IPC_NS:	return print_ipc_ns;
 	case CKPT_HDR_NET_NS:	return print_net_ns;
+	case CKPT_HDR_SHM:	return print_shm;
+	case CKPT_HDR_MSQ:	return print_msq;
+	case CKPT_HDR_MSG:	return print_msg;
+	case CKPT_HDR_SEM:	return print_sem;
+	case CKPT_HDR_SEM_UNDO:	return print_sem_undo;
+	case CKPT_HDR_SEM_ADJ:	return print_sem_adj;
 	}
 	return NULL;
 }
@@ -1553,6 +1695,8 @@ static void check_place(struct info *in, uint32_t type)
 	switch (type) {
 	case CKPT_HDR_PIPE_BUF:
 	case CKPT_HDR_FILE_DATA:
+	case CKPT_HDR_MSG:
+	case CKPT_HDR_SEM_ADJ:
 	case CKPT_HDR_EPOLL_ITEM:
 	case CKPT_HDR_INOTIFY_WATCH:
 	case CKPT_HDR_INOTIFY_EVENT:

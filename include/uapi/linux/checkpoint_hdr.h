@@ -109,6 +109,13 @@
  * @CKPT_HDR_UTS_NS: a uts namespace: struct ckpt_hdr_uts_ns
  * @CKPT_HDR_IPC_NS: an ipc namespace: struct ckpt_hdr_ipc_ns
  * @CKPT_HDR_NET_NS: a network namespace: struct ckpt_hdr_net_ns
+ * @CKPT_HDR_SHM: a SysV shared memory segment: struct ckpt_hdr_shm
+ * @CKPT_HDR_MSQ: a SysV message queue: struct ckpt_hdr_msq
+ * @CKPT_HDR_MSG: a message of a queue: struct ckpt_hdr_msg
+ * @CKPT_HDR_SEM: a SysV semaphore set: struct ckpt_hdr_sem
+ * @CKPT_HDR_SEM_UNDO: the SEM_UNDO adjustments of a task:
+ *	struct ckpt_hdr_sem_undo
+ * @CKPT_HDR_SEM_ADJ: the adjustments to one set: struct ckpt_hdr_sem_adj
  */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
@@ -156,6 +163,12 @@ enum ckpt_hdr_type {
 	CKPT_HDR_UTS_NS = 702,
 	CKPT_HDR_IPC_NS = 703,
 	CKPT_HDR_NET_NS = 704,
+	CKPT_HDR_SHM = 705,
+	CKPT_HDR_MSQ = 706,
+	CKPT_HDR_MSG = 707,
+	CKPT_HDR_SEM = 708,
+	CKPT_HDR_SEM_UNDO = 709,
+	CKPT_HDR_SEM_ADJ = 710,
 };
 
 /**
@@ -303,6 +316,8 @@ struct ckpt_hdr_clone {
  * @sas_ss_flags: sigaltstack(2) flags
  * @signal_ref: object id of its CKPT_HDR_SIGNAL
  * @comm: command name, NUL-terminated
+ * @sem_undo_ref: object id of its CKPT_HDR_SEM_UNDO, 0 if none
+ * @__pad: zero
  */
 struct ckpt_hdr_task {
 	struct ckpt_hdr h;
@@ -332,6 +347,8 @@ struct ckpt_hdr_task {
 	__u32 sas_ss_flags;
 	__u32 signal_ref;
 	char comm[16];
+	__u32 sem_undo_ref;
+	__u32 __pad;
 };
 
 /* ckpt_hdr_sched.flags */
@@ -1196,7 +1213,8 @@ struct ckpt_hdr_mm {
 #define CKPT_VMA_FILE		2	/* mapping of a file */
 #define CKPT_VMA_VDSO		3	/* the vDSO text */
 #define CKPT_VMA_VVAR		4	/* the vDSO data */
-#define CKPT_VMA_KIND_MAX	4
+#define CKPT_VMA_SYSV_SHM	5	/* a whole SysV shm segment (shmat) */
+#define CKPT_VMA_KIND_MAX	5
 
 /* ckpt_hdr_vma.prot */
 #define CKPT_PROT_READ		(1U << 0)
@@ -1227,7 +1245,8 @@ struct ckpt_hdr_mm {
  * @kind: CKPT_VMA_* kind
  * @prot: CKPT_PROT_* protection
  * @flags: CKPT_VMA_* flags
- * @file_ref: object id of the mapped CKPT_HDR_FILE, 0 if none
+ * @file_ref: object id of the mapped CKPT_HDR_FILE, 0 if none; for
+ *	%CKPT_VMA_SYSV_SHM the id of the segment (a SHM record)
  */
 struct ckpt_hdr_vma {
 	struct ckpt_hdr h;
@@ -1505,7 +1524,12 @@ struct ckpt_hdr_uts_ns {
  * @msg_ctlmnb: kernel.msgmnb
  * @msg_ctlmni: kernel.msgmni
  * @sem_ctls: kernel.sem: semmsl, semmns, semopm, semmni
- * @__pad: zero
+ * @nr_shm: SHM records right after the root's CLONE record, in id order
+ * @nr_msq: MSQ records after those, in id order
+ * @nr_sem: SEM records after those, in id order
+ *
+ * The SysV objects of the namespace are the first records of the root,
+ * which makes them at restart in its new ipc namespace.
  */
 struct ckpt_hdr_ipc_ns {
 	struct ckpt_hdr h;
@@ -1517,7 +1541,9 @@ struct ckpt_hdr_ipc_ns {
 	__u32 msg_ctlmnb;
 	__u32 msg_ctlmni;
 	__u32 sem_ctls[4];
-	__u32 __pad;
+	__u32 nr_shm;
+	__u32 nr_msq;
+	__u32 nr_sem;
 };
 
 /* ckpt_hdr_net_ns.flags */
@@ -1538,6 +1564,187 @@ struct ckpt_hdr_net_ns {
 	struct ckpt_hdr h;
 	__u32 flags;
 	__u32 lo_mtu;
+};
+
+/* SysV objects of a namespace, of each kind, at most */
+#define CKPT_IPC_OBJS_MAX	32768
+/* Semaphores of a set, at most (SEMMSL's limit) */
+#define CKPT_SEMS_MAX		32000
+/* SEM_ADJ records of a SEM_UNDO record, at most */
+#define CKPT_SEM_ADJS_MAX	CKPT_IPC_OBJS_MAX
+/* Bytes of text of a message, at most */
+#define CKPT_MSG_MAX		(512 * 1024)
+
+/**
+ * struct ckpt_ipc_perm - owner and access of a SysV object
+ * @key: its key (IPC_PRIVATE is 0)
+ * @id: its id, which the restored object gets again
+ * @uid: owner
+ * @gid: owner's group
+ * @cuid: creator
+ * @cgid: creator's group
+ * @mode: access bits, 0 to 0777, and for a segment SHM_DEST (01000)
+ * @__pad: zero
+ *
+ * The ids are those of the user namespace of the checkpointer.
+ */
+struct ckpt_ipc_perm {
+	__u32 key;
+	__u32 id;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 mode;
+	__u32 __pad;
+};
+
+/* ckpt_ipc_perm.mode bits of a segment besides the access bits */
+#define CKPT_SHM_DEST		01000	/* removed, destroyed on last detach */
+
+/**
+ * struct ckpt_hdr_shm - a SysV shared memory segment
+ *
+ * Followed by @nr_data CKPT_HDR_FILE_DATA records, its contents but
+ * the holes.  Its attachments are the CKPT_VMA_SYSV_SHM mappings of the
+ * address spaces of the image; its attach count is theirs.
+ *
+ * @h: record header
+ * @perm: key, id, owner and mode
+ * @segsz: size in bytes, 1 to kernel.shmmax of the namespace
+ * @atime: last shmat(2), seconds since the epoch
+ * @dtime: last shmdt(2)
+ * @ctime: creation or last change
+ * @cpid: creator's pid, in the image's pid namespace (0 if gone)
+ * @lpid: pid of the last shmat/shmdt
+ * @nr_data: FILE_DATA records that follow
+ * @__pad: zero
+ */
+struct ckpt_hdr_shm {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__u64 segsz;
+	__s64 atime;
+	__s64 dtime;
+	__s64 ctime;
+	__u32 cpid;
+	__u32 lpid;
+	__u32 nr_data;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_hdr_msq - a SysV message queue
+ *
+ * Followed by @nr_msgs CKPT_HDR_MSG records, the oldest first.
+ *
+ * @h: record header
+ * @perm: key, id, owner and mode
+ * @qbytes: most bytes the queue holds (msg_qbytes), at most INT_MAX
+ * @stime: last msgsnd(2), seconds since the epoch
+ * @rtime: last msgrcv(2)
+ * @ctime: creation or last change
+ * @lspid: pid of the last msgsnd, in the image's pid namespace
+ * @lrpid: pid of the last msgrcv
+ * @nr_msgs: MSG records that follow
+ * @__pad: zero
+ */
+struct ckpt_hdr_msq {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__u64 qbytes;
+	__s64 stime;
+	__s64 rtime;
+	__s64 ctime;
+	__u32 lspid;
+	__u32 lrpid;
+	__u32 nr_msgs;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_hdr_msg - a message of a queue
+ *
+ * Followed by @len bytes of text.
+ *
+ * @h: record header
+ * @mtype: its type, above 0
+ * @len: bytes of text, at most kernel.msgmax of the namespace and
+ *	%CKPT_MSG_MAX
+ * @__pad: zero
+ */
+struct ckpt_hdr_msg {
+	struct ckpt_hdr h;
+	__s64 mtype;
+	__u32 len;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_sem - a semaphore of a set
+ * @semval: its value, 0 to SEMVMX (32767)
+ * @sempid: pid of the last task that changed it, in the image's pid
+ *	namespace (0 if gone)
+ */
+struct ckpt_sem {
+	__u32 semval;
+	__u32 sempid;
+};
+
+/**
+ * struct ckpt_hdr_sem - a SysV semaphore set
+ *
+ * Followed by @nsems struct ckpt_sem.  A task blocked in semop(2)
+ * (whose operation waits in the set) is stopped out of it: it restarts
+ * its call.
+ *
+ * @h: record header
+ * @perm: key, id, owner and mode
+ * @otime: last semop(2), seconds since the epoch
+ * @ctime: creation or last change
+ * @nsems: semaphores in the set, 1 to %CKPT_SEMS_MAX
+ * @__pad: zero
+ */
+struct ckpt_hdr_sem {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__s64 otime;
+	__s64 ctime;
+	__u32 nsems;
+	__u32 __pad;
+};
+
+/**
+ * struct ckpt_hdr_sem_undo - the SEM_UNDO adjustments of a task
+ *
+ * An object, shared by the threads of a process (CLONE_SYSVSEM), which
+ * refer to it from their task records.  Followed by @nr_adjs
+ * CKPT_HDR_SEM_ADJ records, in increasing set id.
+ *
+ * @h: record header
+ * @objref: object id
+ * @nr_adjs: SEM_ADJ records that follow, 1 to %CKPT_SEM_ADJS_MAX
+ */
+struct ckpt_hdr_sem_undo {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 nr_adjs;
+};
+
+/**
+ * struct ckpt_hdr_sem_adj - the adjustments of a task to one set
+ *
+ * Followed by @nsems __s16 adjustments (what exit(2) adds to each
+ * semaphore), each -32767 to 32767.
+ *
+ * @h: record header
+ * @semid: the set, a SEM record of the image
+ * @nsems: its semaphores
+ */
+struct ckpt_hdr_sem_adj {
+	struct ckpt_hdr h;
+	__u32 semid;
+	__u32 nsems;
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

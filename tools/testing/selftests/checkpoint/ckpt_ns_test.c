@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -43,6 +45,7 @@
 /* What the container's init sets up, and finds once restarted */
 struct ct_opts {
 	int (*setup)(void);	/* more state, refused by checkpoint */
+	bool sysv;		/* SysV objects too (ct_sysv_setup()) */
 	/* The names it expects once restarted, "" for CT_HOST, CT_DOMAIN */
 	char host[65];
 	char domain[65];
@@ -98,6 +101,111 @@ static long read_long(const char *path)
 	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
+#define CT_SHM_KEY	0x1234
+#define CT_MSG_KEY	0x4321
+#define CT_SEM_KEY	0x5678
+#define CT_SHM_SIZE	(3 * 4096 + 100)
+
+/* The SysV objects of the container, made by its init */
+static int ct_shm, ct_shm_rm, ct_msq, ct_sem;
+static unsigned char *ct_shm_addr;
+
+static const char *const ct_msgs[] = { "one", "two, longer", "three" };
+
+struct ct_msgbuf {
+	long mtype;
+	char mtext[64];
+};
+
+/*
+ * A segment (attached by the init and, inherited, by its two children:
+ * 3 attachments), one removed while attached, a queue with 3 messages,
+ * a set of 2 semaphores (5 and 7)
+ */
+static int ct_sysv_setup(void)
+{
+	struct ct_msgbuf m;
+	unsigned int i;
+	void *rm;
+
+	ct_shm = shmget(CT_SHM_KEY, CT_SHM_SIZE, IPC_CREAT | 0640);
+	if (ct_shm < 0)
+		return fail(40, "shmget: %m");
+	ct_shm_addr = shmat(ct_shm, NULL, 0);
+	if (ct_shm_addr == (void *)-1)
+		return fail(41, "shmat: %m");
+	fill_pattern(ct_shm_addr, CT_SHM_SIZE, 77);
+	ct_shm_rm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	rm = ct_shm_rm < 0 ? (void *)-1 : shmat(ct_shm_rm, NULL, 0);
+	if (rm == (void *)-1 || shmctl(ct_shm_rm, IPC_RMID, NULL))
+		return fail(42, "removed segment: %m");
+	memset(rm, 0x5a, 4096);
+	ct_msq = msgget(CT_MSG_KEY, IPC_CREAT | 0600);
+	if (ct_msq < 0)
+		return fail(43, "msgget: %m");
+	for (i = 0; i < ARRAY_SIZE(ct_msgs); i++) {
+		m.mtype = i + 1;
+		snprintf(m.mtext, sizeof(m.mtext), "%s", ct_msgs[i]);
+		if (msgsnd(ct_msq, &m, strlen(ct_msgs[i]) + 1, IPC_NOWAIT))
+			return fail(44, "msgsnd: %m");
+	}
+	ct_sem = semget(CT_SEM_KEY, 2, IPC_CREAT | 0600);
+	if (ct_sem < 0 || semctl(ct_sem, 0, SETVAL, 5) ||
+	    semctl(ct_sem, 1, SETVAL, 7))
+		return fail(45, "semaphores: %m");
+	return 0;
+}
+
+/* Child 3's semop(+1, SEM_UNDO), which its exit undoes */
+static int ct_sem_up(void)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO };
+
+	return semop(ct_sem, &op, 1);
+}
+
+/* The init, restarted: the objects as they were, with their ids */
+static int ct_sysv_check(void)
+{
+	struct shmid_ds ds;
+	struct ct_msgbuf m;
+	int ret = 0, v;
+	unsigned int i;
+	ssize_t n;
+
+	if (shmctl(ct_shm, IPC_STAT, &ds) || ds.shm_perm.__key != CT_SHM_KEY ||
+	    ds.shm_segsz != CT_SHM_SIZE || (ds.shm_perm.mode & 0777) != 0640 ||
+	    ds.shm_nattch != 3)
+		ret = fail(50, "segment %d: key %#x size %zu mode %o nattch %lu (%m)",
+			   ct_shm, ds.shm_perm.__key, ds.shm_segsz,
+			   ds.shm_perm.mode, (unsigned long)ds.shm_nattch);
+	if (!check_pattern(ct_shm_addr, CT_SHM_SIZE, 77))
+		ret = fail(51, "segment contents differ");
+	if (shmctl(ct_shm_rm, IPC_STAT, &ds) ||
+	    !(ds.shm_perm.mode & SHM_DEST) || ds.shm_nattch != 3)
+		ret = fail(52, "removed segment %d: mode %#o nattch %lu (%m)",
+			   ct_shm_rm, ds.shm_perm.mode,
+			   (unsigned long)ds.shm_nattch);
+	if (shmget(CT_SHM_KEY, 0, 0) != ct_shm || msgget(CT_MSG_KEY, 0) != ct_msq ||
+	    semget(CT_SEM_KEY, 0, 0) != ct_sem)
+		ret = fail(53, "keys lead elsewhere: %m");
+	for (i = 0; i < ARRAY_SIZE(ct_msgs); i++) {
+		n = msgrcv(ct_msq, &m, sizeof(m.mtext), 0, IPC_NOWAIT);
+		if (n != (ssize_t)strlen(ct_msgs[i]) + 1 || m.mtype != i + 1 ||
+		    strcmp(m.mtext, ct_msgs[i]))
+			ret = fail(54, "message %u: %zd bytes type %ld (%m)",
+				   i, n, m.mtype);
+	}
+	if (msgrcv(ct_msq, &m, sizeof(m.mtext), 0, IPC_NOWAIT) >= 0 ||
+	    errno != ENOMSG)
+		ret = fail(55, "a fourth message");
+	v = semctl(ct_sem, 0, GETVAL);
+	if (v != 6 || semctl(ct_sem, 1, GETVAL) != 7)
+		ret = fail(56, "semaphores %d %d, not 6 7", v,
+			   semctl(ct_sem, 1, GETVAL));
+	return ret;
+}
+
 static volatile sig_atomic_t ct_child_pid, ct_go;
 
 /* The init goes on when told (SIGUSR1), once restarted */
@@ -114,7 +222,8 @@ static void ct_term(int sig)
 	_exit(getpid() == ct_child_pid && getppid() == 1 ? 0 : 1);
 }
 
-static void __attribute__((noreturn)) ct_child(pid_t expect, bool session)
+static void __attribute__((noreturn))
+ct_child(pid_t expect, bool session, bool sem_up)
 {
 	struct sigaction sa = { .sa_handler = ct_term };
 
@@ -122,6 +231,8 @@ static void __attribute__((noreturn)) ct_child(pid_t expect, bool session)
 	sigaction(SIGTERM, &sa, NULL);
 	if (session)
 		setsid();
+	if (sem_up && ct_sem_up())
+		_exit(9);
 	raise(SIGSTOP);
 	for (;;)
 		pause();
@@ -163,12 +274,18 @@ static int ct_check(const struct ct_opts *o)
 	v = read_long("/proc/sys/kernel/msgmnb");
 	if (v != CT_MSGMNB)
 		ret = fail(25, "kernel.msgmnb %ld", v);
+	if (o->sysv)
+		ret = ct_sysv_check() ?: ret;
 	r = ct_child_done(2);
 	if (r)
 		ret = fail(26, "child 2 (own session): %d", r);
 	r = ct_child_done(3);
 	if (r)
 		ret = fail(27, "child 3: %d", r);
+	/* Child 3's exit undid its semop */
+	if (o->sysv && semctl(ct_sem, 0, GETVAL) != 5)
+		ret = fail(28, "semaphore %d after the undo, not 5",
+			   semctl(ct_sem, 0, GETVAL));
 	return ret;
 }
 
@@ -194,14 +311,16 @@ static int ct_init(void *arg)
 		return fail(13, "cannot set kernel.msgmnb: %m");
 	if (o->setup && o->setup())
 		return 14;
+	if (o->sysv && ct_sysv_setup())
+		return 18;
 	a = fork();
 	if (!a)
-		ct_child(2, true);
+		ct_child(2, true, false);
 	if (a != 2 || waitpid(a, &st, WUNTRACED) != a || !WIFSTOPPED(st))
 		return fail(15, "child %d", (int)a);
 	b = fork();
 	if (!b)
-		ct_child(3, false);
+		ct_child(3, false, o->sysv);
 	if (b != 3 || waitpid(b, &st, WUNTRACED) != b || !WIFSTOPPED(st))
 		return fail(16, "child %d", (int)b);
 	/* Ready to be stopped from outside, checkpointed, restarted */
@@ -217,12 +336,6 @@ static int ct_init(void *arg)
 }
 
 /* Extra state of a container that checkpoint refuses */
-static int ct_msg_queue(void)
-{
-	return msgget(IPC_PRIVATE, IPC_CREAT | 0600) < 0 ?
-	       fail(30, "msgget: %m") : 0;
-}
-
 static int ct_lo_alias(void)
 {
 	struct ifreq ifr = { .ifr_name = "lo:1" };
@@ -396,6 +509,47 @@ TEST_F_TIMEOUT(ns, container, 300)
 	/* Our own names are untouched */
 	EXPECT_EQ(0, gethostname(host, sizeof(host) - 1));
 	EXPECT_STRNE(CT_HOST, host);
+	ct_go_check(_metadata, &self->r);
+	EXPECT_TRUE(no_child());
+}
+
+/*
+ * With SysV objects: two segments (one removed while attached), a queue
+ * of three messages, a set with a SEM_UNDO adjustment, all with their
+ * ids, contents, attach counts and owners; the restarted init finds
+ * them, and the restarted child's exit undoes its semop()
+ */
+TEST_F_TIMEOUT(ns, sysv_ipc, 300)
+{
+	const struct ckpt_hdr_ipc_ns *ipc;
+	const struct ckpt_hdr_task *t;
+	const struct ckpt_image *img;
+
+	self->o.sysv = true;
+	ct_spawn(_metadata, &self->r, &self->o, CT_FLAGS);
+	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig, 0)) {
+		TH_LOG("checkpoint: log:\n%s", self->r.log);
+	}
+	img = parsed(_metadata, &self->r);
+	ipc = ckpt_find(img, CKPT_HDR_IPC_NS, 0);
+	ASSERT_NE(NULL, ipc);
+	EXPECT_EQ(2, ipc->nr_shm);
+	EXPECT_EQ(1, ipc->nr_msq);
+	EXPECT_EQ(1, ipc->nr_sem);
+	EXPECT_EQ(2, ckpt_count(img, CKPT_HDR_SHM));
+	EXPECT_EQ(3, ckpt_count(img, CKPT_HDR_MSG));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SEM_UNDO));
+	EXPECT_EQ(1, ckpt_count(img, CKPT_HDR_SEM_ADJ));
+	/* The third task, child 3, has the undo list */
+	t = ckpt_find(img, CKPT_HDR_TASK, 2);
+	ASSERT_NE(NULL, t);
+	EXPECT_EQ(3, t->pid);
+	EXPECT_NE(0, t->sem_undo_ref);
+	EXPECT_EQ(0, ckpt_verify_buf(self->r.img, self->r.len, self->r.log,
+				     sizeof(self->r.log))) {
+		TH_LOG("verify: %s", self->r.log);
+	}
+	kill_and_restart(_metadata, &self->r, 0);
 	ct_go_check(_metadata, &self->r);
 	EXPECT_TRUE(no_child());
 }
@@ -582,15 +736,6 @@ FIXTURE_VARIANT_ADD(ns_refuse, user_ns) {
 	},
 };
 
-FIXTURE_VARIANT_ADD(ns_refuse, sysv_msg) {
-	.refusal = {
-		.clone_flags = CT_FLAGS,
-		.setup = ct_msg_queue,
-		.err = EOPNOTSUPP,
-		.log = "ipc namespace: 1 SysV message queues not supported",
-	},
-};
-
 FIXTURE_VARIANT_ADD(ns_refuse, lo_alias) {
 	.refusal = {
 		.clone_flags = CT_FLAGS,
@@ -664,14 +809,34 @@ static const struct ns_damage ns_damages[] = {
 	  1U << 31, "msgmax/msgmnb/msgmni" },
 	{ "semmni ~0", CKPT_HDR_IPC_NS, NS_OFF(ipc_ns, sem_ctls[3]), 0, ~0U,
 	  "bad sem" },
-	{ "ipc padding", CKPT_HDR_IPC_NS, NS_OFF(ipc_ns, __pad), 0, 7,
-	  "IPC_NS" },
+	{ "too many queues", CKPT_HDR_IPC_NS, NS_OFF(ipc_ns, nr_msq), 0,
+	  CKPT_IPC_OBJS_MAX + 1, "bad object counts" },
 	{ "lo MTU 10", CKPT_HDR_NET_NS, NS_OFF(net_ns, lo_mtu), 0, 10,
 	  "bad loopback MTU 10" },
 	{ "lo MTU too big", CKPT_HDR_NET_NS, NS_OFF(net_ns, lo_mtu), 0,
 	  CKPT_LO_MTU_MAX + 1, "bad loopback MTU" },
 	{ "net flags", CKPT_HDR_NET_NS, NS_OFF(net_ns, flags), 0, 2,
 	  "bad flags 0x2" },
+	{ "empty segment", CKPT_HDR_SHM, NS_OFF(shm, segsz), 8, 0,
+	  "SHM record: bad segsz 0" },
+	{ "segment mode", CKPT_HDR_SHM, NS_OFF(shm, perm.mode), 0, 04777,
+	  "bad mode" },
+	{ "key of a removed segment", CKPT_HDR_SHM, NS_OFF(shm, perm.mode), 0,
+	  CKPT_SHM_DEST | 0600, "of a removed segment" },
+	{ "queue of 2^32 bytes", CKPT_HDR_MSQ, NS_OFF(msq, qbytes) + 4, 0, 1,
+	  "MSQ record: bad qbytes" },
+	{ "message of 16 MiB", CKPT_HDR_MSG, NS_OFF(msg, len), 0, 1U << 24,
+	  "MSG record: bad type or length" },
+	{ "message type 0", CKPT_HDR_MSG, NS_OFF(msg, mtype), 8, 0,
+	  "MSG record: bad type or length" },
+	{ "semaphore 40000", CKPT_HDR_SEM, sizeof(struct ckpt_hdr_sem), 0,
+	  40000, "SEM record: bad semaphore" },
+	{ "set of 0 semaphores", CKPT_HDR_SEM, NS_OFF(sem, nsems), 0, 0,
+	  "SEM record: bad nsems 0" },
+	{ "adjustment -32768", CKPT_HDR_SEM_ADJ, sizeof(struct ckpt_hdr_sem_adj),
+	  0, 0x80008000U, "SEM_ADJ record: bad adjustment" },
+	{ "adjustment to no set", CKPT_HDR_SEM_ADJ, NS_OFF(sem_adj, semid), 0,
+	  12345, "SEM_ADJ record: bad set" },
 };
 
 /* The image with record @type damaged; NULL if it has none */
@@ -739,14 +904,15 @@ FIXTURE_TEARDOWN(ns_bad)
 }
 
 /*
- * Every damage to a container's image is rejected by VERIFY and by
- * restart() with EINVAL and a log line naming it, leaving no process;
+ * Every damage to a container's image (with SysV objects) is rejected
+ * by VERIFY and by restart() with EINVAL and a log line naming it,
+ * leaving no process;
  * a plain image claiming namespaces whose records it lacks, or a pid
  * namespace with a root other than pid 1, too
  */
 TEST_F_TIMEOUT(ns_bad, records, 300)
 {
-	static struct ct_opts o;
+	static struct ct_opts o = { .sysv = true };
 	char log[LOG_SIZE];
 	unsigned int i;
 	void *bad;

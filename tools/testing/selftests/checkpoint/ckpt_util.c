@@ -339,10 +339,15 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		    check_ref(s, r->sighand_ref, CKPT_HDR_SIGHAND, zombie,
 			      "sighand_ref") ||
 		    check_ref(s, r->signal_ref, CKPT_HDR_SIGNAL, zombie,
-			      "signal_ref"))
+			      "signal_ref") ||
+		    check_ref(s, r->sem_undo_ref, CKPT_HDR_SEM_UNDO, true,
+			      "sem_undo_ref"))
 			return -1;
+		if (r->__pad)
+			return fail(s, "task pad %#x", r->__pad);
 		if (zombie && (r->mm_ref || r->files_ref || r->fs_ref ||
-			       r->sighand_ref || r->signal_ref))
+			       r->sighand_ref || r->signal_ref ||
+			       r->sem_undo_ref))
 			return fail(s, "zombie %u refers to objects", r->pid);
 		return 0;
 	}
@@ -700,7 +705,9 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		    (r->prot & ~CKPT_PROT_FLAGS) || (r->flags & ~CKPT_VMA_FLAGS))
 			return fail(s, "kind %u prot %#x flags %#x", r->kind,
 				    r->prot, r->flags);
-		if (check_ref(s, r->file_ref, CKPT_HDR_FILE,
+		/* A SysV shm mapping names its segment, not a FILE */
+		if (r->kind != CKPT_VMA_SYSV_SHM &&
+		    check_ref(s, r->file_ref, CKPT_HDR_FILE,
 			      r->kind != CKPT_VMA_FILE, "file_ref"))
 			return -1;
 		if (r->kind == CKPT_VMA_ANON && r->file_ref)
@@ -784,6 +791,24 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		return check_len(s, h, sizeof(struct ckpt_hdr_ipc_ns), 0);
 	case CKPT_HDR_NET_NS:
 		return check_len(s, h, sizeof(struct ckpt_hdr_net_ns), 0);
+	case CKPT_HDR_SHM: {
+		const struct ckpt_hdr_shm *r = (const void *)h;
+
+		if (check_len(s, h, sizeof(*r), 0))
+			return -1;
+		if (!r->segsz || r->__pad || r->perm.__pad)
+			return fail(s, "segment of %llu bytes",
+				    (unsigned long long)r->segsz);
+		s->data_left = r->nr_data;
+		s->data_next = 0;
+		s->data_size = r->segsz;
+		return 0;
+	}
+	case CKPT_HDR_SEM_UNDO:
+		if (check_len(s, h, sizeof(struct ckpt_hdr_sem_undo), 0))
+			return -1;
+		return define_obj(s, h,
+				  ((const struct ckpt_hdr_sem_undo *)h)->objref);
 	}
 	/* A record type the decoder does not know the rules of */
 	return 0;

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart of the SysV objects of an ipc namespace: what
+ * segments, queues and semaphore sets have in common.
+ *
+ * The image holds the objects of a namespace of the tree's own, right
+ * after its namespace records: the segments, then the queues, then the
+ * sets, each in id order, each kind saved and rebuilt by code included
+ * at the end of the file that owns its structures (shm_ckpt.c in shm.c,
+ * msg_ckpt.c in msg.c, sem_ckpt.c in sem.c).  The root of the image,
+ * in its new ipc namespace, makes them again with their ids, owners,
+ * modes, times and contents before it makes any other task; the pids
+ * they keep are set once every task is made.
+ */
+
+#include <linux/capability.h>
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/ipc.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "util.h"
+
+/* The key of object @id of kind @type in ctx->ipc_objs */
+static unsigned long ipc_ckpt_key(u32 type, u32 id)
+{
+	return (unsigned long)(type - CKPT_HDR_SHM) << 32 | id;
+}
+
+/**
+ * ipc_ckpt_note() - note an object of the image
+ * @ctx: checkpoint or restart context
+ * @type: CKPT_HDR_SHM, _MSQ or _SEM
+ * @id: its id
+ * @val: for a segment, its attach count (checkpoint) or its pages
+ *	(restart); for a set, its semaphores
+ *
+ * Return: 0, -EINVAL (with a log line) for an id given twice, or -ENOMEM.
+ */
+int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val)
+{
+	int ret;
+
+	ret = xa_insert(&ctx->ipc_objs, ipc_ckpt_key(type, id),
+			xa_mk_value(val), GFP_KERNEL);
+	if (ret == -EBUSY)
+		return ckpt_err(ctx, -EINVAL, "%s record: id %u twice",
+				ckpt_rec_name(type), id);
+	return ret;
+}
+
+/**
+ * ipc_ckpt_lookup() - what ipc_ckpt_note() noted of an object
+ * @ctx: checkpoint or restart context
+ * @type: CKPT_HDR_SHM, _MSQ or _SEM
+ * @id: its id
+ *
+ * Return: the value, or -1 if the image has no such object.
+ */
+long ipc_ckpt_lookup(struct ckpt_ctx *ctx, u32 type, u32 id)
+{
+	void *entry = xa_load(&ctx->ipc_objs, ipc_ckpt_key(type, id));
+
+	return entry ? (long)xa_to_value(entry) : -1;
+}
+
+/**
+ * ipc_ckpt_shm_attached() - count a mapping of a segment (checkpoint)
+ * @ctx: checkpoint context
+ * @id: the segment
+ *
+ * Return: 0, or -EOPNOTSUPP with a log line for a segment that the
+ * image does not hold.
+ */
+int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id)
+{
+	unsigned long key = ipc_ckpt_key(CKPT_HDR_SHM, id);
+	void *entry = xa_load(&ctx->ipc_objs, key);
+
+	if (!entry)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"SysV shm segment %d of an ipc namespace not the tree's own not supported",
+				id);
+	return xa_err(xa_store(&ctx->ipc_objs, key,
+			       xa_mk_value(xa_to_value(entry) - 1), GFP_KERNEL));
+}
+
+/**
+ * ipc_ckpt_finish() - check that the tree holds every attachment
+ * @ctx: checkpoint context, every address space written
+ *
+ * Return: 0, or -EBUSY with a log line for a segment that a process
+ * outside the tree has attached.
+ */
+int ipc_ckpt_finish(struct ckpt_ctx *ctx)
+{
+	unsigned long key, first = ipc_ckpt_key(CKPT_HDR_SHM, 0);
+	void *entry;
+
+	xa_for_each_range(&ctx->ipc_objs, key, entry, first, first + U32_MAX)
+		if (xa_to_value(entry))
+			return ckpt_err(ctx, -EBUSY,
+					"SysV shm segment %lu: attached %lu time(s) outside the checkpoint",
+					key - first, xa_to_value(entry));
+	return 0;
+}
+
+/**
+ * ipc_ckpt_pid() - a pid an object keeps, in the image's pid namespace
+ * @ctx: checkpoint context
+ * @pid: the pid, or NULL
+ *
+ * Return: its number, 0 for none or one outside that namespace.
+ */
+u32 ipc_ckpt_pid(struct ckpt_ctx *ctx, struct pid *pid)
+{
+	return pid ? ckpt_pid_nr(ctx, pid) : 0;
+}
+
+/**
+ * ipc_ckpt_perm_save() - the owner and mode of an object, for its record
+ * @p: the object, locked
+ * @out: where
+ */
+void ipc_ckpt_perm_save(const struct kern_ipc_perm *p,
+			struct ckpt_ipc_perm *out)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	out->key = p->key;
+	out->id = p->id;
+	out->uid = from_kuid_munged(ns, p->uid);
+	out->gid = from_kgid_munged(ns, p->gid);
+	out->cuid = from_kuid_munged(ns, p->cuid);
+	out->cgid = from_kgid_munged(ns, p->cgid);
+	out->mode = p->mode;
+}
+
+/**
+ * ipc_ckpt_perm_check() - check the owner and mode of an object's record
+ * @ctx: restart context
+ * @p: the record's
+ * @more_mode: mode bits allowed besides the access bits
+ * @rec: the record's name, for the log
+ *
+ * Return: 0, or -EINVAL with a log line.
+ */
+int ipc_ckpt_perm_check(struct ckpt_ctx *ctx, const struct ckpt_ipc_perm *p,
+			u32 more_mode, const char *rec)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	if (p->id > INT_MAX)
+		return ckpt_err(ctx, -EINVAL, "%s record: bad id %u", rec,
+				p->id);
+	if (p->mode & ~(0777 | more_mode))
+		return ckpt_err(ctx, -EINVAL, "%s record %u: bad mode %#o",
+				rec, p->id, p->mode);
+	if (!uid_valid(make_kuid(ns, p->uid)) ||
+	    !uid_valid(make_kuid(ns, p->cuid)) ||
+	    !gid_valid(make_kgid(ns, p->gid)) ||
+	    !gid_valid(make_kgid(ns, p->cgid)))
+		return ckpt_err(ctx, -EINVAL,
+				"%s record %u: owner %u:%u or creator %u:%u not mapped",
+				rec, p->id, p->uid, p->gid, p->cuid, p->cgid);
+	return ckpt_check_pad(ctx, &p->__pad, sizeof(p->__pad), rec);
+}
+
+/**
+ * ipc_ckpt_perm_restore() - give a new object the owner and mode of its
+ *	record
+ * @ctx: restart context
+ * @ns: the object's namespace
+ * @ipcp: the object, just made by current; rcu_read_lock held
+ * @p: the checked record's
+ * @keep_mode: mode bits of @ipcp to keep
+ *
+ * Owners and creators other than the restarter are what IPC_SET gives
+ * a caller with CAP_SYS_ADMIN in the namespace's user namespace; only
+ * such a caller gets them.
+ *
+ * Return: 0, or -EPERM with a log line.
+ */
+int ipc_ckpt_perm_restore(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+			  struct kern_ipc_perm *ipcp,
+			  const struct ckpt_ipc_perm *p, u32 keep_mode)
+{
+	struct user_namespace *user_ns = current_user_ns();
+	kuid_t uid = make_kuid(user_ns, p->uid);
+	kuid_t cuid = make_kuid(user_ns, p->cuid);
+	kgid_t gid = make_kgid(user_ns, p->gid);
+	kgid_t cgid = make_kgid(user_ns, p->cgid);
+
+	if ((!uid_eq(uid, current_euid()) || !uid_eq(cuid, current_euid()) ||
+	     !gid_eq(gid, current_egid()) || !gid_eq(cgid, current_egid())) &&
+	    !ns_capable(ns->user_ns, CAP_SYS_ADMIN))
+		return ckpt_err(ctx, -EPERM,
+				"SysV object %u: owner %u:%u, creator %u:%u need CAP_SYS_ADMIN",
+				p->id, p->uid, p->gid, p->cuid, p->cgid);
+	ipc_lock_object(ipcp);
+	ipcp->uid = uid;
+	ipcp->gid = gid;
+	ipcp->cuid = cuid;
+	ipcp->cgid = cgid;
+	ipcp->mode = (ipcp->mode & keep_mode) | (p->mode & 0777);
+	ipc_unlock_object(ipcp);
+	return 0;
+}
+
+/* The pids an object keeps, set once the tasks are made */
+struct ipc_ckpt_pids {
+	u32 type;
+	int id;
+	u32 pid[2];
+};
+
+static void ipc_ckpt_free(void *data)
+{
+	kfree(data);
+}
+
+static int ipc_ckpt_set_pids(struct ckpt_ctx *ctx, void *data)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct ipc_ckpt_pids *ip = data;
+	struct pid *a = ckpt_image_pid(ctx, ip->pid[0]);
+	struct pid *b = ckpt_image_pid(ctx, ip->pid[1]);
+
+	if (ip->type == CKPT_HDR_SHM)
+		shm_ckpt_set_pids(ns, ip->id, a, b);
+	else
+		msg_ckpt_set_pids(ns, ip->id, a, b);
+	return 0;
+}
+
+/**
+ * ipc_ckpt_defer_pids() - set the pids of a segment or a queue later
+ * @ctx: restart context, in the root
+ * @type: CKPT_HDR_SHM (creator, last shmat/shmdt) or CKPT_HDR_MSQ (last
+ *	msgsnd, last msgrcv)
+ * @id: the object
+ * @a: first pid, of the image
+ * @b: second one
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b)
+{
+	struct ipc_ckpt_pids *ip = kmalloc(sizeof(*ip), GFP_KERNEL);
+
+	if (!ip)
+		return -ENOMEM;
+	ip->type = type;
+	ip->id = id;
+	ip->pid[0] = a;
+	ip->pid[1] = b;
+	return ckpt_defer(ctx, ipc_ckpt_set_pids, ipc_ckpt_free, ip);
+}
+
+/* The SysV objects of @ns, how many of each kind */
+void ipc_ckpt_count(struct ipc_namespace *ns, struct ckpt_hdr_ipc_ns *h)
+{
+	u32 *nr[] = { &h->nr_sem, &h->nr_msq, &h->nr_shm };
+	unsigned int i;
+
+	BUILD_BUG_ON(IPC_SEM_IDS != 0 || IPC_MSG_IDS != 1 || IPC_SHM_IDS != 2);
+	for (i = 0; i < ARRAY_SIZE(nr); i++) {
+		down_read(&ns->ids[i].rwsem);
+		*nr[i] = ns->ids[i].in_use;
+		up_read(&ns->ids[i].rwsem);
+	}
+}
+
+/**
+ * ipc_ckpt_save() - write the SysV objects of an ipc namespace
+ * @ctx: checkpoint context
+ * @ns: the tree's own ipc namespace
+ * @h: its IPC_NS record, written, with the counts of ipc_ckpt_count()
+ *
+ * Return: 0 or a negative errno (with a log line).
+ */
+int ipc_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+		  const struct ckpt_hdr_ipc_ns *h)
+{
+	int ret;
+
+	if (h->nr_shm > CKPT_IPC_OBJS_MAX || h->nr_msq > CKPT_IPC_OBJS_MAX ||
+	    h->nr_sem > CKPT_IPC_OBJS_MAX)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"ipc namespace: more than %u SysV objects of a kind not supported",
+				CKPT_IPC_OBJS_MAX);
+	ret = shm_ckpt_save(ctx, ns, h->nr_shm);
+	if (!ret)
+		ret = msg_ckpt_save(ctx, ns, h->nr_msq);
+	if (!ret)
+		ret = sem_ckpt_save(ctx, ns, h->nr_sem);
+	if (!ret && (h->nr_shm || h->nr_msq || h->nr_sem))
+		ckpt_log(ctx, "ipc namespace: %u segment(s), %u queue(s), %u semaphore set(s)",
+			 h->nr_shm, h->nr_msq, h->nr_sem);
+	return ret;
+}
+
+/**
+ * ipc_ckpt_load() - read (and unless verifying, make) the SysV objects
+ *	of the image's ipc namespace
+ * @ctx: restart context; in the root, in its new ipc namespace
+ *
+ * Return: 0, or a negative errno with a log line.
+ */
+int ipc_ckpt_load(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_hdr_ipc_ns *h = &ctx->ns.ipc;
+	int ret;
+
+	if (h->nr_shm > CKPT_IPC_OBJS_MAX || h->nr_msq > CKPT_IPC_OBJS_MAX ||
+	    h->nr_sem > CKPT_IPC_OBJS_MAX)
+		return ckpt_bad(ctx, "IPC_NS", "object counts", "%u/%u/%u",
+				h->nr_shm, h->nr_msq, h->nr_sem);
+	ret = shm_ckpt_load(ctx, h->nr_shm);
+	if (!ret)
+		ret = msg_ckpt_load(ctx, h->nr_msq);
+	if (!ret)
+		ret = sem_ckpt_load(ctx, h->nr_sem);
+	return ret;
+}
