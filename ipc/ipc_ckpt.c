@@ -72,19 +72,24 @@ long ipc_ckpt_lookup(struct ckpt_ctx *ctx, u32 type, u32 id)
  * ipc_ckpt_shm_attached() - count a mapping of a segment (checkpoint)
  * @ctx: checkpoint context
  * @id: the segment
+ * @ns: its ipc namespace
  *
- * Return: 0, or -EOPNOTSUPP with a log line for a segment that the
- * image does not hold.
+ * Return: 0, -EOPNOTSUPP with a log line for a segment that the image
+ * does not hold, or -EBUSY if it was attached meanwhile.
  */
-int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id)
+int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id,
+			  const struct ipc_namespace *ns)
 {
 	unsigned long key = ipc_ckpt_key(CKPT_HDR_SHM, id);
 	void *entry = xa_load(&ctx->ipc_objs, key);
 
-	if (!entry)
+	if (!entry || ns != ctx->nsproxy->ipc_ns)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"SysV shm segment %d of an ipc namespace not the tree's own not supported",
 				id);
+	if (!xa_to_value(entry))
+		return ckpt_err(ctx, -EBUSY,
+				"SysV shm segment %d: attached meanwhile", id);
 	return xa_err(xa_store(&ctx->ipc_objs, key,
 			       xa_mk_value(xa_to_value(entry) - 1), GFP_KERNEL));
 }
@@ -123,13 +128,14 @@ u32 ipc_ckpt_pid(struct ckpt_ctx *ctx, struct pid *pid)
 
 /**
  * ipc_ckpt_perm_save() - the owner and mode of an object, for its record
+ * @ctx: checkpoint context
  * @p: the object, locked
  * @out: where
  */
-void ipc_ckpt_perm_save(const struct kern_ipc_perm *p,
+void ipc_ckpt_perm_save(struct ckpt_ctx *ctx, const struct kern_ipc_perm *p,
 			struct ckpt_ipc_perm *out)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns = ctx->user_ns;
 
 	out->key = p->key;
 	out->id = p->id;
@@ -171,13 +177,11 @@ int ipc_ckpt_perm_check(struct ckpt_ctx *ctx, const struct ckpt_ipc_perm *p,
 }
 
 /**
- * ipc_ckpt_perm_restore() - give a new object the owner and mode of its
- *	record
+ * ipc_ckpt_perm_allowed() - whether the restarter may give an object the
+ *	owner of its record
  * @ctx: restart context
  * @ns: the object's namespace
- * @ipcp: the object, just made by current; rcu_read_lock held
  * @p: the checked record's
- * @keep_mode: mode bits of @ipcp to keep
  *
  * Owners and creators other than the restarter are what IPC_SET gives
  * a caller with CAP_SYS_ADMIN in the namespace's user namespace; only
@@ -185,30 +189,40 @@ int ipc_ckpt_perm_check(struct ckpt_ctx *ctx, const struct ckpt_ipc_perm *p,
  *
  * Return: 0, or -EPERM with a log line.
  */
-int ipc_ckpt_perm_restore(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
-			  struct kern_ipc_perm *ipcp,
-			  const struct ckpt_ipc_perm *p, u32 keep_mode)
+int ipc_ckpt_perm_allowed(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+			  const struct ckpt_ipc_perm *p)
 {
 	struct user_namespace *user_ns = current_user_ns();
-	kuid_t uid = make_kuid(user_ns, p->uid);
-	kuid_t cuid = make_kuid(user_ns, p->cuid);
-	kgid_t gid = make_kgid(user_ns, p->gid);
-	kgid_t cgid = make_kgid(user_ns, p->cgid);
 
-	if ((!uid_eq(uid, current_euid()) || !uid_eq(cuid, current_euid()) ||
-	     !gid_eq(gid, current_egid()) || !gid_eq(cgid, current_egid())) &&
+	if ((!uid_eq(make_kuid(user_ns, p->uid), current_euid()) ||
+	     !uid_eq(make_kuid(user_ns, p->cuid), current_euid()) ||
+	     !gid_eq(make_kgid(user_ns, p->gid), current_egid()) ||
+	     !gid_eq(make_kgid(user_ns, p->cgid), current_egid())) &&
 	    !ns_capable(ns->user_ns, CAP_SYS_ADMIN))
 		return ckpt_err(ctx, -EPERM,
 				"SysV object %u: owner %u:%u, creator %u:%u need CAP_SYS_ADMIN",
 				p->id, p->uid, p->gid, p->cuid, p->cgid);
+	return 0;
+}
+
+/**
+ * ipc_ckpt_perm_set() - give a new object the owner and mode of its record
+ * @ipcp: the object, just made; rcu_read_lock held
+ * @p: the record's, which ipc_ckpt_perm_allowed() allowed
+ * @keep_mode: mode bits of @ipcp to keep
+ */
+void ipc_ckpt_perm_set(struct kern_ipc_perm *ipcp,
+		       const struct ckpt_ipc_perm *p, u32 keep_mode)
+{
+	struct user_namespace *user_ns = current_user_ns();
+
 	ipc_lock_object(ipcp);
-	ipcp->uid = uid;
-	ipcp->gid = gid;
-	ipcp->cuid = cuid;
-	ipcp->cgid = cgid;
+	ipcp->uid = make_kuid(user_ns, p->uid);
+	ipcp->gid = make_kgid(user_ns, p->gid);
+	ipcp->cuid = make_kuid(user_ns, p->cuid);
+	ipcp->cgid = make_kgid(user_ns, p->cgid);
 	ipcp->mode = (ipcp->mode & keep_mode) | (p->mode & 0777);
 	ipc_unlock_object(ipcp);
-	return 0;
 }
 
 /* The pids an object keeps, set once the tasks are made */
@@ -216,6 +230,7 @@ struct ipc_ckpt_pids {
 	u32 type;
 	int id;
 	u32 pid[2];
+	s64 time[2];
 };
 
 static void ipc_ckpt_free(void *data)
@@ -231,7 +246,7 @@ static int ipc_ckpt_set_pids(struct ckpt_ctx *ctx, void *data)
 	struct pid *b = ckpt_image_pid(ctx, ip->pid[1]);
 
 	if (ip->type == CKPT_HDR_SHM)
-		shm_ckpt_set_pids(ns, ip->id, a, b);
+		shm_ckpt_set_pids(ns, ip->id, a, b, ip->time);
 	else
 		msg_ckpt_set_pids(ns, ip->id, a, b);
 	return 0;
@@ -245,12 +260,15 @@ static int ipc_ckpt_set_pids(struct ckpt_ctx *ctx, void *data)
  * @id: the object
  * @a: first pid, of the image
  * @b: second one
+ * @time: for a segment, its last shmat and shmdt times, which attaching
+ *	it again changed
  *
  * Return: 0 or -ENOMEM.
  */
-int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b)
+int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b,
+			const s64 *time)
 {
-	struct ipc_ckpt_pids *ip = kmalloc(sizeof(*ip), GFP_KERNEL);
+	struct ipc_ckpt_pids *ip = kzalloc(sizeof(*ip), GFP_KERNEL);
 
 	if (!ip)
 		return -ENOMEM;
@@ -258,6 +276,10 @@ int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b)
 	ip->id = id;
 	ip->pid[0] = a;
 	ip->pid[1] = b;
+	if (time) {
+		ip->time[0] = time[0];
+		ip->time[1] = time[1];
+	}
 	return ckpt_defer(ctx, ipc_ckpt_set_pids, ipc_ckpt_free, ip);
 }
 

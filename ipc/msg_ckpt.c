@@ -43,6 +43,11 @@ static int msg_ckpt_stage(struct msg_queue *msq, unsigned long qnum,
 			skip--;
 			continue;
 		}
+		/* Checked in msg_ckpt_copy(), but the lock was dropped */
+		if (msg->m_ts > CKPT_MSG_MAX) {
+			n = -EBUSY;
+			break;
+		}
 		if (n && used + sizeof(*st) + msg->m_ts > size)
 			break;
 		st = buf + used;
@@ -88,29 +93,38 @@ static int msg_ckpt_msgs(struct ckpt_ctx *ctx, struct msg_queue *msq,
 }
 
 /*
- * Copy what an MSQ record says of @msq, with a reference to it.
- * Context: rcu_read_lock held.
+ * Copy what an MSQ record says of @msq, with a reference to it (unless
+ * -EBUSY).  Context: rcu_read_lock held.
  */
-static const char *msg_ckpt_copy(struct ckpt_ctx *ctx, struct msg_queue *msq,
-				 struct ckpt_hdr_msq *h)
+static int msg_ckpt_copy(struct ckpt_ctx *ctx, struct msg_queue *msq,
+			 size_t msgmax, struct ckpt_hdr_msq *h,
+			 const char **why)
 	__must_hold(RCU)
 {
-	const char *why = NULL;
 	struct msg_msg *msg;
+	int ret = 0;
 
+	*why = NULL;
 	ipc_lock_object(&msq->q_perm);
 	if (!ipc_valid_object(&msq->q_perm) ||
 	    !ipc_rcu_getref(&msq->q_perm)) {
-		why = "removed meanwhile";
+		*why = "removed meanwhile";
+		ret = -EBUSY;
 		goto unlock;
 	}
 	list_for_each_entry(msg, &msq->q_messages, m_list) {
-		if (msg->m_ts > CKPT_MSG_MAX) {
-			why = "holds a message longer than CKPT_MSG_MAX";
+		if (msg->m_ts > CKPT_MSG_MAX ||
+		    msg->m_ts > msgmax) {
+			*why = "holds a message longer than kernel.msgmax or CKPT_MSG_MAX";
+			ret = -EOPNOTSUPP;
 			break;
 		}
 	}
-	ipc_ckpt_perm_save(&msq->q_perm, &h->perm);
+	if (!ret && msq->q_qbytes > INT_MAX) {
+		*why = "holds more than INT_MAX bytes";
+		ret = -EOPNOTSUPP;
+	}
+	ipc_ckpt_perm_save(ctx, &msq->q_perm, &h->perm);
 	h->qbytes = msq->q_qbytes;
 	h->stime = msq->q_stime;
 	h->rtime = msq->q_rtime;
@@ -120,7 +134,7 @@ static const char *msg_ckpt_copy(struct ckpt_ctx *ctx, struct msg_queue *msq,
 	h->nr_msgs = msq->q_qnum;
 unlock:
 	ipc_unlock_object(&msq->q_perm);
-	return why;
+	return ret;
 }
 
 /**
@@ -138,7 +152,7 @@ int msg_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr)
 	struct kern_ipc_perm *ipcp;
 	struct msg_queue *msq;
 	const char *why = NULL;
-	int ret = 0, idx, id = 0;
+	int ret = 0, idx, id = 0, err = 0;
 	void *buf;
 	u32 n = 0;
 
@@ -155,16 +169,18 @@ int msg_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr)
 		if (ipcp) {
 			id = ipcp->id;
 			msq = container_of(ipcp, struct msg_queue, q_perm);
-			why = msg_ckpt_copy(ctx, msq, &h);
+			err = msg_ckpt_copy(ctx, msq,
+					    READ_ONCE(ns->msg_ctlmax), &h, &why);
 		}
 		rcu_read_unlock();
 		if (!ipcp)
 			break;
-		if (why) {
-			ret = ckpt_err(ctx, why[0] == 'r' ? -EBUSY : -EOPNOTSUPP,
+		if (err) {
+			ret = ckpt_err(ctx, err,
 				       "ipc namespace: SysV message queue %d %s",
 				       id, why);
-			if (why[0] == 'r')
+			/* Without a reference to put */
+			if (err == -EBUSY)
 				break;
 		} else if (++n > nr) {
 			ret = -EBUSY;
@@ -271,6 +287,9 @@ static int msg_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_msq *h)
 	if (id != h->perm.id)
 		return ckpt_err(ctx, -EBUSY, "SysV message queue %u: made as %ld",
 				h->perm.id, id);
+	ret = ipc_ckpt_perm_allowed(ctx, ns, &h->perm);
+	if (ret)
+		return ret;
 	rcu_read_lock();
 	msq = msq_obtain_object(ns, id);
 	if (IS_ERR(msq)) {
@@ -278,20 +297,16 @@ static int msg_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_msq *h)
 		return ckpt_err(ctx, -EBUSY, "SysV message queue %u: gone",
 				h->perm.id);
 	}
-	ret = ipc_ckpt_perm_restore(ctx, ns, &msq->q_perm, &h->perm, 0);
-	if (!ret) {
-		ipc_lock_object(&msq->q_perm);
-		msq->q_qbytes = h->qbytes;
-		msq->q_stime = h->stime;
-		msq->q_rtime = h->rtime;
-		msq->q_ctime = h->ctime;
-		ipc_unlock_object(&msq->q_perm);
-	}
+	ipc_ckpt_perm_set(&msq->q_perm, &h->perm, 0);
+	ipc_lock_object(&msq->q_perm);
+	msq->q_qbytes = h->qbytes;
+	msq->q_stime = h->stime;
+	msq->q_rtime = h->rtime;
+	msq->q_ctime = h->ctime;
+	ipc_unlock_object(&msq->q_perm);
 	rcu_read_unlock();
-	if (!ret)
-		ret = ipc_ckpt_defer_pids(ctx, CKPT_HDR_MSQ, id, h->lspid,
-					  h->lrpid);
-	return ret;
+	return ipc_ckpt_defer_pids(ctx, CKPT_HDR_MSQ, id, h->lspid, h->lrpid,
+				   NULL);
 }
 
 /**

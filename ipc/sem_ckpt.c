@@ -33,7 +33,7 @@ static const char *sem_ckpt_copy(struct ckpt_ctx *ctx, struct sem_array *sma,
 		why = "has a task waiting in semop()";
 		goto unlock;
 	}
-	ipc_ckpt_perm_save(&sma->sem_perm, &h->perm);
+	ipc_ckpt_perm_save(ctx, &sma->sem_perm, &h->perm);
 	h->otime = get_semotime(sma);
 	h->ctime = sma->sem_ctime;
 	h->nsems = nsems;
@@ -66,7 +66,7 @@ int sem_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr)
 	struct ipc_ids *ids = &sem_ids(ns);
 	struct kern_ipc_perm *ipcp;
 	const char *why = NULL;
-	int ret = 0, idx, id = 0, nsems = 0;
+	int ret = 0, idx, id = 0, nsems = 0, err = -EBUSY;
 	u32 n = 0;
 
 	sems = kvmalloc_array(CKPT_SEMS_MAX, sizeof(*sems), GFP_KERNEL);
@@ -84,14 +84,19 @@ int sem_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr)
 			sma = container_of(ipcp, struct sem_array, sem_perm);
 			id = ipcp->id;
 			nsems = READ_ONCE(sma->sem_nsems);
-			why = nsems > CKPT_SEMS_MAX ? "has too many semaphores" :
-			      sem_ckpt_copy(ctx, sma, &h, sems, nsems);
+			err = -EOPNOTSUPP;
+			why = "has more semaphores than kernel.sem's semmsl";
+			if (nsems <= CKPT_SEMS_MAX &&
+			    nsems <= READ_ONCE(ns->sem_ctls[0])) {
+				err = -EBUSY;
+				why = sem_ckpt_copy(ctx, sma, &h, sems, nsems);
+			}
 		}
 		rcu_read_unlock();
 		if (!ipcp)
 			break;
 		if (why) {
-			ret = ckpt_err(ctx, -EBUSY,
+			ret = ckpt_err(ctx, err,
 				       "ipc namespace: SysV semaphore set %d %s",
 				       id, why);
 		} else if (++n > nr) {
@@ -155,6 +160,9 @@ static int sem_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_sem *h,
 	long id;
 	int i, ret;
 
+	ret = ipc_ckpt_perm_allowed(ctx, ns, &h->perm);
+	if (ret)
+		return ret;
 	sp = kvmalloc(struct_size(sp, pids, h->nsems), GFP_KERNEL);
 	if (!sp)
 		return -ENOMEM;
@@ -185,20 +193,14 @@ static int sem_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_sem *h,
 		return ckpt_err(ctx, -EBUSY, "SysV semaphore set %u: gone",
 				h->perm.id);
 	}
-	ret = ipc_ckpt_perm_restore(ctx, ns, &sma->sem_perm, &h->perm, 0);
-	if (!ret) {
-		sem_lock(sma, NULL, -1);
-		for (i = 0; i < h->nsems; i++)
-			sma->sems[i].semval = sems[i].semval;
-		sma->sems[0].sem_otime = h->otime;
-		sma->sem_ctime = h->ctime;
-		sem_unlock(sma, -1);
-	}
+	ipc_ckpt_perm_set(&sma->sem_perm, &h->perm, 0);
+	sem_lock(sma, NULL, -1);
+	for (i = 0; i < h->nsems; i++)
+		sma->sems[i].semval = sems[i].semval;
+	sma->sems[0].sem_otime = h->otime;
+	sma->sem_ctime = h->ctime;
+	sem_unlock(sma, -1);
 	rcu_read_unlock();
-	if (ret) {
-		kvfree(sp);
-		return ret;
-	}
 	return ckpt_defer(ctx, sem_ckpt_set_pids, sem_ckpt_free, sp);
 }
 
@@ -249,6 +251,43 @@ int sem_ckpt_load(struct ckpt_ctx *ctx, u32 nr)
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * A reference to the undo list of @t, a task of a checkpoint: exit_sem()
+ * frees it when a SIGKILL makes it exit, unless we hold one.  NULL if it
+ * has none, ERR_PTR(-EBUSY) if it is exiting.
+ */
+static struct sem_undo_list *sem_ckpt_undo_get(struct task_struct *t)
+{
+	struct sem_undo_list *ulp = ERR_PTR(-EBUSY);
+	unsigned long flags;
+
+	if (!lock_task_sighand(t, &flags))
+		return ulp;
+	if (!(t->flags & PF_EXITING)) {
+		ulp = t->sysvsem.undo_list;
+		if (ulp && !refcount_inc_not_zero(&ulp->refcnt))
+			ulp = ERR_PTR(-EBUSY);
+	}
+	unlock_task_sighand(t, &flags);
+	return ulp;
+}
+
+/**
+ * sem_ckpt_undo_put() - drop a checkpoint's reference to an undo list
+ * @ptr: the list
+ * @ns: the ipc namespace of its sets
+ *
+ * If its task exited meanwhile, its adjustments apply now, as exit_sem()
+ * would have applied them.
+ */
+void sem_ckpt_undo_put(void *ptr, struct ipc_namespace *ns)
+{
+	struct sem_undo_list *ulp = ptr;
+
+	if (refcount_dec_and_test(&ulp->refcnt))
+		exit_sem_undo_list(ulp, ns);
 }
 
 /* The ids of the sets @ulp adjusts, in increasing order, at most @max */
@@ -323,19 +362,23 @@ int sem_ckpt_undo_save(struct ckpt_ctx *ctx, struct task_struct *t,
 		       u32 *objref)
 {
 	struct ipc_namespace *ns = ctx->nsproxy->ipc_ns;
-	struct sem_undo_list *ulp;
+	struct sem_undo_list *ulp, *held;
 	struct ckpt_hdr_sem_undo h = {};
 	short *adj = NULL;
 	int *ids = NULL;
 	int n, i, ret;
 
 	*objref = 0;
-	ulp = t->sysvsem.undo_list;
-	if (!ulp)
-		return 0;
+	ulp = sem_ckpt_undo_get(t);
+	if (IS_ERR_OR_NULL(ulp))
+		return ulp ? ckpt_err(ctx, PTR_ERR(ulp), "pid %d is exiting",
+				      task_pid_vnr(t)) : 0;
+	held = ulp;
 	ids = kvmalloc_array(CKPT_SEM_ADJS_MAX, sizeof(*ids), GFP_KERNEL);
-	if (!ids)
+	if (!ids) {
+		sem_ckpt_undo_put(held, ns);
 		return -ENOMEM;
+	}
 	n = sem_ckpt_undo_ids(ulp, ids, CKPT_SEM_ADJS_MAX);
 	ret = n;
 	if (n < 0) {
@@ -351,7 +394,10 @@ int sem_ckpt_undo_save(struct ckpt_ctx *ctx, struct task_struct *t,
 				       task_pid_vnr(t));
 		goto out;
 	}
+	/* A new object takes our reference, a known one has one */
 	ret = ckpt_obj_lookup_add(ctx, ulp, CKPT_OBJ_SEM_UNDO, objref);
+	if (ret > 0)
+		held = NULL;
 	if (ret <= 0)
 		goto out;
 	adj = kvmalloc_array(CKPT_SEMS_MAX, sizeof(*adj), GFP_KERNEL);
@@ -364,6 +410,8 @@ int sem_ckpt_undo_save(struct ckpt_ctx *ctx, struct task_struct *t,
 	for (i = 0; !ret && i < n; i++)
 		ret = sem_ckpt_adj_save(ctx, ns, ulp, ids[i], adj);
 out:
+	if (held)
+		sem_ckpt_undo_put(held, ns);
 	kvfree(adj);
 	kvfree(ids);
 	return ret;
@@ -382,7 +430,8 @@ int sem_ckpt_undo_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
 			unsigned int users)
 {
 	struct sem_undo_list *ulp = ptr;
-	unsigned int count = refcount_read(&ulp->refcnt);
+	/* Ours, and its tasks' */
+	unsigned int count = refcount_read(&ulp->refcnt) - 1;
 
 	if (count > users)
 		return ckpt_err(ctx, -EBUSY,

@@ -12,14 +12,23 @@
 
 #include <linux/checkpoint.h>
 
-/* The segment a mapping attaches, or -1: not a SysV shm mapping */
-int shm_ckpt_vma_id(struct vm_area_struct *vma)
+/**
+ * shm_ckpt_vma_id() - the segment a mapping attaches
+ * @vma: the mapping, its mm locked
+ * @ns: if not NULL, the segment's ipc namespace, on return
+ *
+ * Return: its id, or -1: not a SysV shm mapping.
+ */
+int shm_ckpt_vma_id(struct vm_area_struct *vma,
+		    const struct ipc_namespace **ns)
 {
 	struct file *file = vma->vm_file;
 
 	if (!file || (file->f_op != &shm_file_operations &&
 		      file->f_op != &shm_file_operations_huge))
 		return -1;
+	if (ns)
+		*ns = shm_file_data(file)->ns;
 	return shm_file_data(file)->id;
 }
 
@@ -42,8 +51,10 @@ static const char *shm_ckpt_copy(struct ckpt_ctx *ctx,
 		why = "on huge pages (SHM_HUGETLB)";
 	else if (shp->shm_perm.mode & SHM_LOCKED)
 		why = "locked (SHM_LOCK)";
+	else if (shp->shm_segsz > shp->ns->shm_ctlmax)
+		why = "larger than kernel.shmmax";
 	if (!why) {
-		ipc_ckpt_perm_save(&shp->shm_perm, &h->perm);
+		ipc_ckpt_perm_save(ctx, &shp->shm_perm, &h->perm);
 		h->segsz = shp->shm_segsz;
 		h->atime = shp->shm_atim;
 		h->dtime = shp->shm_dtim;
@@ -156,6 +167,7 @@ static int shm_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_shm *h)
 	const struct ckpt_ipc_perm *p = &h->perm;
 	struct shmid_kernel *shp;
 	struct file *file;
+	s64 times[2];
 	long id;
 	int ret;
 
@@ -182,24 +194,24 @@ static int shm_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_shm *h)
 	if (ret)
 		return ret;
 
+	ret = ipc_ckpt_perm_allowed(ctx, ns, p);
+	if (ret)
+		return ret;
 	rcu_read_lock();
 	shp = shm_obtain_object(ns, id);
 	if (IS_ERR(shp)) {
 		rcu_read_unlock();
 		return ckpt_err(ctx, -EBUSY, "SysV shm segment %u: gone", p->id);
 	}
-	ret = ipc_ckpt_perm_restore(ctx, ns, &shp->shm_perm, p, 0);
-	if (!ret) {
-		ipc_lock_object(&shp->shm_perm);
-		shp->shm_atim = h->atime;
-		shp->shm_dtim = h->dtime;
-		shp->shm_ctim = h->ctime;
-		ipc_unlock_object(&shp->shm_perm);
-	}
+	ipc_ckpt_perm_set(&shp->shm_perm, p, 0);
+	ipc_lock_object(&shp->shm_perm);
+	shp->shm_ctim = h->ctime;
+	ipc_unlock_object(&shp->shm_perm);
 	rcu_read_unlock();
-	if (!ret)
-		ret = ipc_ckpt_defer_pids(ctx, CKPT_HDR_SHM, id, h->cpid,
-					  h->lpid);
+	times[0] = h->atime;
+	times[1] = h->dtime;
+	ret = ipc_ckpt_defer_pids(ctx, CKPT_HDR_SHM, id, h->cpid, h->lpid,
+				  times);
 	if (!ret && p->mode & CKPT_SHM_DEST)
 		ret = ckpt_defer(ctx, shm_ckpt_rmid, NULL, (void *)(long)id);
 	return ret;
@@ -273,7 +285,8 @@ int shm_ckpt_attach(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *v)
 	int flags = 0;
 	long ret;
 
-	if (!(v->prot & CKPT_PROT_WRITE))
+	/* As it was attached: checkpoint refuses other protections */
+	if (!(v->flags & CKPT_VMA_MAYWRITE))
 		flags |= SHM_RDONLY;
 	if (v->prot & CKPT_PROT_EXEC)
 		flags |= SHM_EXEC;
@@ -288,9 +301,12 @@ int shm_ckpt_attach(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *v)
 	return 0;
 }
 
-/* Set the pids a segment keeps, once the tasks are made */
+/*
+ * Set the pids a segment keeps, and its shmat and shmdt times, once the
+ * tasks are made
+ */
 void shm_ckpt_set_pids(struct ipc_namespace *ns, int id, struct pid *cpid,
-		       struct pid *lpid)
+		       struct pid *lpid, const s64 *time)
 {
 	struct shmid_kernel *shp;
 
@@ -300,6 +316,8 @@ void shm_ckpt_set_pids(struct ipc_namespace *ns, int id, struct pid *cpid,
 		ipc_lock_object(&shp->shm_perm);
 		ipc_update_pid(&shp->shm_cprid, cpid);
 		ipc_update_pid(&shp->shm_lprid, lpid);
+		shp->shm_atim = time[0];
+		shp->shm_dtim = time[1];
 		ipc_unlock_object(&shp->shm_perm);
 	}
 	rcu_read_unlock();

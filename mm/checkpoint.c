@@ -74,7 +74,9 @@
  * @kind: CKPT_VMA_* kind
  * @prot: CKPT_PROT_* protection
  * @flags: CKPT_VMA_* flags
- * @file_ref: object id of @file, once written
+ * @file_ref: object id of @file, once written; for a SysV shm mapping,
+ *	the segment's id
+ * @shm_ns: for a SysV shm mapping, the ipc namespace of the segment
  */
 struct ckpt_vma {
 	unsigned long start;
@@ -86,6 +88,7 @@ struct ckpt_vma {
 	u32 prot;
 	u32 flags;
 	u32 file_ref;
+	const struct ipc_namespace *shm_ns;
 };
 
 /* Why a walk of the page tables stopped before the end of its range */
@@ -205,7 +208,7 @@ static const char *ckpt_vma_kind(struct vm_area_struct *vma, u32 *kind,
 #endif
 	if (vma_pkey(vma))
 		return "mapping with a protection key";
-	if (vma->vm_file && shm_ckpt_vma_id(vma) >= 0) {
+	if (vma->vm_file && shm_ckpt_vma_id(vma, NULL) >= 0) {
 		/* Attached again whole, where it was: shmat(2) */
 		if (vma->vm_pgoff || vma_pages(vma) !=
 		    DIV_ROUND_UP(i_size_read(file_inode(vma->vm_file)),
@@ -213,6 +216,9 @@ static const char *ckpt_vma_kind(struct vm_area_struct *vma, u32 *kind,
 			return "part of a SysV shm segment";
 		if (f & VM_LOCKED)
 			return "locked SysV shm mapping";
+		/* What shmat(2) gives: readable, writable if it may be */
+		if (!(f & VM_READ) || !!(f & VM_WRITE) != !!(f & VM_MAYWRITE))
+			return "SysV shm mapping with its protection changed";
 		*kind = CKPT_VMA_SYSV_SHM;
 		return NULL;
 	}
@@ -358,7 +364,7 @@ static int ckpt_mm_snapshot(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			v->file = get_file(vma->vm_file);
 		}
 		if (kind == CKPT_VMA_SYSV_SHM)
-			v->file_ref = shm_ckpt_vma_id(vma);
+			v->file_ref = shm_ckpt_vma_id(vma, &v->shm_ns);
 		ckpt_vma_flags(vma, v);
 	}
 	ckpt_mm_fields(mm, cm);
@@ -409,7 +415,8 @@ static int ckpt_mm_files(struct ckpt_ctx *ctx, struct ckpt_mm *cm)
 		struct ckpt_vma *v = &cm->vmas[i];
 
 		if (v->kind == CKPT_VMA_SYSV_SHM) {
-			ret = ipc_ckpt_shm_attached(ctx, v->file_ref);
+			ret = ipc_ckpt_shm_attached(ctx, v->file_ref,
+						    v->shm_ns);
 			if (ret)
 				return ret;
 			continue;

@@ -33,7 +33,8 @@ static u64 cap_checkpoint(kernel_cap_t cap)
 int cap_cred_checkpoint(struct ckpt_ctx *ctx, const struct cred *cred,
 			u32 *objref)
 {
-	struct user_namespace *ns = current_user_ns();
+	/* The tree's: the caller's, or a container's own */
+	struct user_namespace *ns = ctx->user_ns;
 	const struct group_info *gi = cred->group_info;
 	struct ckpt_hdr_cred h = {};
 	u32 *groups = NULL;

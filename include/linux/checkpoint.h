@@ -141,6 +141,11 @@ struct ckpt_rtask {
  * @uts: restart: the tree's uts namespace, with %CKPT_NS_UTS
  * @ipc: the IPC_NS record of its ipc namespace, with %CKPT_NS_IPC
  * @net: restart: its network namespace, with %CKPT_NS_NET
+ * @user: restart: its user namespace, with %CKPT_NS_USER
+ * @ids: restart: the extents of its uid map, then of its gid map
+ * @user_done: restart: the maps of the root's new user namespace are
+ *	written (or failed to be)
+ * @user_err: restart: why they could not be
  */
 struct ckpt_ns_state {
 	u32 new;
@@ -148,6 +153,10 @@ struct ckpt_ns_state {
 	struct ckpt_hdr_uts_ns uts;
 	struct ckpt_hdr_ipc_ns ipc;
 	struct ckpt_hdr_net_ns net;
+	struct ckpt_hdr_user_ns user;
+	struct ckpt_id_extent *ids;
+	struct completion user_done;
+	int user_err;
 };
 
 /**
@@ -184,6 +193,8 @@ struct ckpt_ns_state {
  * @logbuf: scratch buffer for log lines
  * @pid_ns: checkpoint: the pid namespace of the image's pids, referenced
  * @nsproxy: checkpoint: the root's namespaces, referenced
+ * @user_ns: checkpoint: the user namespace of the tree's credentials,
+ *	referenced: the image's ids are in it
  * @ns: the namespaces of the image
  * @ipc_objs: the SysV objects of the image (see ipc_ckpt_note())
  */
@@ -219,6 +230,7 @@ struct ckpt_ctx {
 	char *logbuf;
 	struct pid_namespace *pid_ns;
 	struct nsproxy *nsproxy;
+	struct user_namespace *user_ns;
 	struct ckpt_ns_state ns;
 	struct xarray ipc_objs;
 };
@@ -311,6 +323,15 @@ int ckpt_check_pad(struct ckpt_ctx *ctx, const void *pad, size_t len,
 int ckpt_check_string(struct ckpt_ctx *ctx, const char *s, size_t len,
 		      const char *what);
 
+/* kernel/user_namespace_ckpt.c */
+struct uid_gid_extent;
+unsigned int userns_ckpt_read_map(struct user_namespace *ns, bool gid,
+				  struct uid_gid_extent *ext);
+int userns_ckpt_deny_setgroups(struct user_namespace *ns);
+int userns_ckpt_write_map(struct user_namespace *ns, bool gid,
+			  const struct uid_gid_extent *ext, unsigned int nr,
+			  const struct cred *cred);
+
 /* The struct pid a task of the image has after a restart, or NULL */
 struct pid *ckpt_image_pid(struct ckpt_ctx *ctx, u32 nr);
 
@@ -339,23 +360,27 @@ int ipc_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 int ipc_ckpt_load(struct ckpt_ctx *ctx);
 int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val);
 long ipc_ckpt_lookup(struct ckpt_ctx *ctx, u32 type, u32 id);
-int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id);
+int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id,
+			  const struct ipc_namespace *ns);
 int ipc_ckpt_finish(struct ckpt_ctx *ctx);
 u32 ipc_ckpt_pid(struct ckpt_ctx *ctx, struct pid *pid);
-void ipc_ckpt_perm_save(const struct kern_ipc_perm *p,
+void ipc_ckpt_perm_save(struct ckpt_ctx *ctx, const struct kern_ipc_perm *p,
 			struct ckpt_ipc_perm *out);
 int ipc_ckpt_perm_check(struct ckpt_ctx *ctx, const struct ckpt_ipc_perm *p,
 			u32 more_mode, const char *rec);
-int ipc_ckpt_perm_restore(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
-			  struct kern_ipc_perm *ipcp,
-			  const struct ckpt_ipc_perm *p, u32 keep_mode);
-int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b);
-int shm_ckpt_vma_id(struct vm_area_struct *vma);
+int ipc_ckpt_perm_allowed(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+			  const struct ckpt_ipc_perm *p);
+void ipc_ckpt_perm_set(struct kern_ipc_perm *ipcp,
+		       const struct ckpt_ipc_perm *p, u32 keep_mode);
+int ipc_ckpt_defer_pids(struct ckpt_ctx *ctx, u32 type, int id, u32 a, u32 b,
+			const s64 *time);
+int shm_ckpt_vma_id(struct vm_area_struct *vma,
+		    const struct ipc_namespace **ns);
 int shm_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr);
 int shm_ckpt_load(struct ckpt_ctx *ctx, u32 nr);
 int shm_ckpt_attach(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *v);
 void shm_ckpt_set_pids(struct ipc_namespace *ns, int id, struct pid *cpid,
-		       struct pid *lpid);
+		       struct pid *lpid, const s64 *time);
 void msg_ckpt_text(const struct msg_msg *msg, void *buf);
 struct msg_msg *msg_ckpt_alloc(const void *text, size_t len);
 int msg_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns, u32 nr);
@@ -368,6 +393,7 @@ int sem_ckpt_undo_save(struct ckpt_ctx *ctx, struct task_struct *t,
 		       u32 *objref);
 int sem_ckpt_undo_users(struct ckpt_ctx *ctx, void *ptr, u32 objref,
 			unsigned int users);
+void sem_ckpt_undo_put(void *ptr, struct ipc_namespace *ns);
 int sem_ckpt_undo_load(struct ckpt_ctx *ctx,
 		       const struct ckpt_hdr_sem_undo *u);
 int sem_ckpt_undo_take(struct ckpt_ctx *ctx, u32 objref);
@@ -394,12 +420,14 @@ static inline int ipc_ckpt_load(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static inline int shm_ckpt_vma_id(struct vm_area_struct *vma)
+static inline int shm_ckpt_vma_id(struct vm_area_struct *vma,
+				  const struct ipc_namespace **ns)
 {
 	return -1;
 }
 
-static inline int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id)
+static inline int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id,
+					const struct ipc_namespace *ns)
 {
 	return -EOPNOTSUPP;
 }
@@ -431,6 +459,10 @@ static inline int sem_ckpt_undo_users(struct ckpt_ctx *ctx, void *ptr,
 				      u32 objref, unsigned int users)
 {
 	return 0;
+}
+
+static inline void sem_ckpt_undo_put(void *ptr, struct ipc_namespace *ns)
+{
 }
 
 static inline int sem_ckpt_undo_load(struct ckpt_ctx *ctx,

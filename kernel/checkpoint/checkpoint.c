@@ -87,11 +87,11 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ret;
 
 	rcu_read_lock();
-	shared = __task_cred(t)->user_ns != current_user_ns();
+	shared = __task_cred(t)->user_ns != ctx->user_ns;
 	rcu_read_unlock();
 	if (shared)
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d: a user namespace other than the caller's not supported",
+				"pid %d: a user namespace other than its root's not supported",
 				pid);
 	return 0;
 }

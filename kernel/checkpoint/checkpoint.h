@@ -38,6 +38,8 @@ void ckpt_ns_release(struct ckpt_ctx *ctx);
 int ckpt_ns_read(struct ckpt_ctx *ctx);
 unsigned long ckpt_ns_clone_flags(const struct ckpt_ctx *ctx);
 int ckpt_ns_restore(struct ckpt_ctx *ctx);
+void ckpt_ns_user_setup(struct ckpt_ctx *ctx, struct ckpt_rtask *root);
+int ckpt_ns_user_wait(struct ckpt_ctx *ctx);
 bool ckpt_in_tree(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* task.c */

@@ -6,11 +6,12 @@
  * root.  Each is either the checkpointer's, one the tree owns (no task
  * outside it is in it), or with CKPT_CHECKPOINT_NS_EXTERNAL one shared
  * with a task outside, left out of the image.  The image holds the
- * tree's own pid, uts, ipc and network namespaces; restart(2) makes
- * them anew for the root, which its descendants inherit, and puts the
- * tasks in the restarter's namespaces of the other kinds.  A pid
+ * tree's own user, pid, uts, ipc and network namespaces; restart(2)
+ * makes them anew for the root, which its descendants inherit, and puts
+ * the tasks in the restarter's namespaces of the other kinds.  A pid
  * namespace of the tree's own has the root as its init, and must be a
- * child of the checkpointer's.
+ * child of the checkpointer's; a user namespace of its own (that of its
+ * credentials) too, and then owns its other namespaces.
  */
 
 #include <linux/checkpoint.h>
@@ -23,6 +24,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/string.h>
+#include <linux/user_namespace.h>
 #include <linux/utsname.h>
 #include <net/addrconf.h>
 #include <net/if_inet6.h>
@@ -42,6 +44,19 @@ static const char *ckpt_ns_name(u32 kind)
 	case CKPT_NS_CGROUP:	return "cgroup";
 	case CKPT_NS_TIME:	return "time";
 	default:		return "user";
+	}
+}
+
+/* The user namespace that owns the namespace of kind @kind of @nsp */
+static struct user_namespace *ckpt_ns_owner(const struct nsproxy *nsp,
+					    struct pid_namespace *pid_ns,
+					    u32 kind)
+{
+	switch (kind) {
+	case CKPT_NS_PID:	return pid_ns->user_ns;
+	case CKPT_NS_UTS:	return nsp->uts_ns->user_ns;
+	case CKPT_NS_IPC:	return nsp->ipc_ns->user_ns;
+	default:		return nsp->net_ns->user_ns;
 	}
 }
 
@@ -67,6 +82,27 @@ static u32 ckpt_ns_differ(const struct nsproxy *a, const struct nsproxy *b)
 	return kinds;
 }
 
+/*
+ * The tree's own namespaces are owned by its user namespace: restart
+ * makes them so, in the new one it makes for the tree (or the
+ * restarter's)
+ */
+static int ckpt_ns_check_owners(struct ckpt_ctx *ctx, pid_t pid)
+{
+	u32 kinds = ctx->ns.new & ~CKPT_NS_USER, kind;
+
+	while (kinds) {
+		kind = kinds & -kinds;
+		kinds &= ~kind;
+		if (ckpt_ns_owner(ctx->nsproxy, ctx->pid_ns, kind) !=
+		    ctx->user_ns)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"pid %d: its %s namespace is not owned by its user namespace: not supported",
+					pid, ckpt_ns_name(kind));
+	}
+	return 0;
+}
+
 /**
  * ckpt_ns_prepare() - take the namespaces of the root of a checkpoint
  * @ctx: checkpoint context
@@ -87,6 +123,9 @@ int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root)
 	u32 kinds, bad;
 
 	ctx->pid_ns = get_pid_ns(pid_ns);
+	rcu_read_lock();
+	ctx->user_ns = get_user_ns(__task_cred(root)->user_ns);
+	rcu_read_unlock();
 	task_lock(root);
 	nsp = root->nsproxy;
 	if (nsp)
@@ -119,6 +158,13 @@ int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root)
 	 * The paths of its files are those of another mount namespace:
 	 * not even an external one can be reused
 	 */
+	if (ctx->user_ns != current_user_ns()) {
+		if (ctx->user_ns->parent != current_user_ns())
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"pid %d: in a user namespace that is not a child of the caller's: not supported",
+					pid);
+		kinds |= CKPT_NS_USER;
+	}
 	bad = kinds & ~CKPT_NS_NEW;
 	if (ctx->flags & CKPT_CHECKPOINT_NS_EXTERNAL) {
 		ctx->ns.external = bad & ~CKPT_NS_MNT;
@@ -129,7 +175,7 @@ int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root)
 				"pid %d: a %s namespace other than the caller's not supported",
 				pid, ckpt_ns_name(bad & -bad));
 	ctx->ns.new = kinds & CKPT_NS_NEW;
-	return 0;
+	return ckpt_ns_check_owners(ctx, pid);
 }
 
 /**
@@ -162,8 +208,12 @@ int ckpt_ns_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	return 0;
 }
 
-/* The kinds of the tree's own namespaces that @t, outside it, is in */
+/*
+ * The kinds of the tree's own namespaces that @t, outside it, is in.
+ * Context: rcu_read_lock held.
+ */
 static u32 ckpt_ns_users(struct ckpt_ctx *ctx, struct task_struct *t)
+	__must_hold(RCU)
 {
 	const struct nsproxy *own = ctx->nsproxy;
 	struct nsproxy *nsp;
@@ -177,6 +227,8 @@ static u32 ckpt_ns_users(struct ckpt_ctx *ctx, struct task_struct *t)
 	 */
 	if (task_pid_nr_ns(t, ctx->pid_ns))
 		kinds |= CKPT_NS_PID;
+	if (in_userns(ctx->user_ns, __task_cred(t)->user_ns))
+		kinds |= CKPT_NS_USER;
 	task_lock(t);
 	nsp = t->nsproxy;
 	if (nsp) {
@@ -196,14 +248,15 @@ static u32 ckpt_ns_users(struct ckpt_ctx *ctx, struct task_struct *t)
  * @ctx: checkpoint context, every task of the tree claimed
  *
  * Such a namespace is external with %CKPT_CHECKPOINT_NS_EXTERNAL (but a
- * pid namespace, whose pids the image holds), else refused.
+ * pid or a user namespace, whose pids or ids the image holds), else
+ * refused.
  *
  * Return: 0, or -EBUSY with a log line naming a task outside.
  */
 int ckpt_ns_check_shared(struct ckpt_ctx *ctx)
 {
-	char comm[CKPT_NS_NET + 1][TASK_COMM_LEN];
-	pid_t who[CKPT_NS_NET + 1] = {};
+	char comm[CKPT_NS_USER + 1][TASK_COMM_LEN];
+	pid_t who[CKPT_NS_USER + 1] = {};
 	struct task_struct *g, *t;
 	u32 shared = 0, kinds, kind;
 
@@ -224,10 +277,11 @@ int ckpt_ns_check_shared(struct ckpt_ctx *ctx)
 	}
 	rcu_read_unlock();
 
+	/* Not a pid namespace, nor a user one, whose ids the image holds */
 	if (ctx->flags & CKPT_CHECKPOINT_NS_EXTERNAL) {
-		ctx->ns.external |= shared & ~CKPT_NS_PID;
-		ctx->ns.new &= ~(shared & ~CKPT_NS_PID);
-		shared &= CKPT_NS_PID;
+		ctx->ns.external |= shared & ~(CKPT_NS_PID | CKPT_NS_USER);
+		ctx->ns.new &= ~(shared & ~(CKPT_NS_PID | CKPT_NS_USER));
+		shared &= CKPT_NS_PID | CKPT_NS_USER;
 	}
 	if (shared) {
 		kind = shared & -shared;
@@ -236,6 +290,51 @@ int ckpt_ns_check_shared(struct ckpt_ctx *ctx)
 				ckpt_ns_name(kind), who[kind], comm[kind]);
 	}
 	return 0;
+}
+
+/* The maps of the tree's user namespace, as its id map files show them */
+static int ckpt_user_checkpoint(struct ckpt_ctx *ctx)
+{
+	struct user_namespace *ns = ctx->user_ns;
+	struct ckpt_hdr_user_ns h = {};
+	struct uid_gid_extent *ext;
+	struct ckpt_id_extent *ids;
+	unsigned int i, n;
+	int ret;
+
+	BUILD_BUG_ON(CKPT_ID_EXTENTS_MAX != UID_GID_MAP_MAX_EXTENTS);
+	ext = kvmalloc_array(2 * UID_GID_MAP_MAX_EXTENTS, sizeof(*ext),
+			     GFP_KERNEL);
+	ids = kvmalloc_array(2 * UID_GID_MAP_MAX_EXTENTS, sizeof(*ids),
+			     GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!ext || !ids)
+		goto out;
+	h.nr_uid = userns_ckpt_read_map(ns, false, ext);
+	h.nr_gid = userns_ckpt_read_map(ns, true, ext + h.nr_uid);
+	ret = -EOPNOTSUPP;
+	if (!h.nr_uid || !h.nr_gid) {
+		ckpt_err(ctx, ret,
+			 "user namespace: its %s map is not written: not supported",
+			 h.nr_uid ? "gid" : "uid");
+		goto out;
+	}
+	if (!(READ_ONCE(ns->flags) & USERNS_SETGROUPS_ALLOWED))
+		h.flags |= CKPT_USERNS_SETGROUPS_DENY;
+	n = h.nr_uid + h.nr_gid;
+	for (i = 0; i < n; i++) {
+		ids[i].first = ext[i].first;
+		ids[i].lower_first = ext[i].lower_first;
+		ids[i].count = ext[i].count;
+	}
+	ckpt_log(ctx, "user namespace: %u uid and %u gid extent(s), uid %u maps to %u",
+		 h.nr_uid, h.nr_gid, ids[0].first, ids[0].lower_first);
+	ret = ckpt_write_rec(ctx, &h.h, CKPT_HDR_USER_NS, sizeof(h), ids,
+			     n * sizeof(*ids));
+out:
+	kvfree(ids);
+	kvfree(ext);
+	return ret;
 }
 
 static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx)
@@ -281,12 +380,19 @@ static int ckpt_ipc_checkpoint(struct ckpt_ctx *ctx)
 	return ckpt_write_obj(ctx, h, CKPT_HDR_IPC_NS);
 }
 
+/* Why a network namespace cannot be saved or made, logged once unlocked */
+struct ckpt_net_why {
+	const char *what;
+	char name[IFNAMSIZ];
+	char addr[48];
+};
+
 /*
  * The addresses of a loopback device: none while down, its default ones
  * while up.  Context: rtnl_lock held.
  */
-static int ckpt_lo_addrs(struct ckpt_ctx *ctx, struct net_device *lo,
-			 bool up)
+static int ckpt_lo_addrs(struct net_device *lo, bool up,
+			 struct ckpt_net_why *why)
 {
 	struct in_device *in_dev = __in_dev_get_rtnl(lo);
 	const struct in_ifaddr *ifa;
@@ -295,18 +401,17 @@ static int ckpt_lo_addrs(struct ckpt_ctx *ctx, struct net_device *lo,
 	if (in_dev) {
 		in_dev_for_each_ifa_rtnl(ifa, in_dev) {
 			if (!up || ifa->ifa_local != htonl(INADDR_LOOPBACK) ||
-			    ifa->ifa_prefixlen != 8 || n++)
-				return ckpt_err(ctx, -EOPNOTSUPP,
-						"network namespace: address %pI4/%u of %s not supported",
-						&ifa->ifa_local,
-						ifa->ifa_prefixlen, lo->name);
+			    ifa->ifa_prefixlen != 8 || n++) {
+				snprintf(why->addr, sizeof(why->addr), "%pI4/%u",
+					 &ifa->ifa_local, ifa->ifa_prefixlen);
+				return -EOPNOTSUPP;
+			}
 		}
 	}
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		struct inet6_dev *idev = __in6_dev_get(lo);
 		struct inet6_ifaddr *ifp;
-		struct in6_addr bad;
 		int ret = 0;
 
 		if (!idev)
@@ -315,46 +420,54 @@ static int ckpt_lo_addrs(struct ckpt_ctx *ctx, struct net_device *lo,
 		list_for_each_entry(ifp, &idev->addr_list, if_list) {
 			if (!up || !ipv6_addr_loopback(&ifp->addr) ||
 			    ifp->prefix_len != 128) {
-				bad = ifp->addr;
+				snprintf(why->addr, sizeof(why->addr),
+					 "%pI6c/%u", &ifp->addr,
+					 ifp->prefix_len);
 				ret = -EOPNOTSUPP;
 				break;
 			}
 		}
 		read_unlock_bh(&idev->lock);
-		if (ret)
-			return ckpt_err(ctx, ret,
-					"network namespace: address %pI6c of %s not supported",
-					&bad, lo->name);
+		return ret;
 	}
-#endif
+#else
 	return 0;
+#endif
 }
 
 static int ckpt_net_checkpoint(struct ckpt_ctx *ctx)
 {
 	struct net *net = ctx->nsproxy->net_ns;
+	struct ckpt_net_why why = {};
 	struct ckpt_hdr_net_ns h = {};
 	struct net_device *dev, *lo;
 	int ret = 0;
 
 	rtnl_lock();
 	lo = net->loopback_dev;
+	strscpy(why.name, lo->name);
 	for_each_netdev(net, dev) {
 		if (dev != lo) {
-			ret = ckpt_err(ctx, -EOPNOTSUPP,
-				       "network namespace: device %s not supported (only a loopback)",
-				       dev->name);
-			goto unlock;
+			strscpy(why.name, dev->name);
+			ret = -EOPNOTSUPP;
+			break;
 		}
 	}
-	if (lo->flags & IFF_UP)
-		h.flags |= CKPT_NET_LO_UP;
-	h.lo_mtu = READ_ONCE(lo->mtu);
-	ret = ckpt_lo_addrs(ctx, lo, lo->flags & IFF_UP);
-unlock:
+	if (!ret) {
+		if (lo->flags & IFF_UP)
+			h.flags |= CKPT_NET_LO_UP;
+		h.lo_mtu = READ_ONCE(lo->mtu);
+		ret = ckpt_lo_addrs(lo, lo->flags & IFF_UP, &why);
+	}
 	rtnl_unlock();
+	if (ret && why.addr[0])
+		return ckpt_err(ctx, ret,
+				"network namespace: address %s of %s not supported",
+				why.addr, why.name);
 	if (ret)
-		return ret;
+		return ckpt_err(ctx, ret,
+				"network namespace: device %s not supported (only a loopback)",
+				why.name);
 	return ckpt_write_obj(ctx, &h, CKPT_HDR_NET_NS);
 }
 
@@ -377,6 +490,8 @@ int ckpt_ns_checkpoint(struct ckpt_ctx *ctx)
 		ckpt_log(ctx, "namespaces: own %#x, external %#x", h.new,
 			 h.external);
 	ret = ckpt_write_obj(ctx, &h, CKPT_HDR_NS);
+	if (!ret && h.new & CKPT_NS_USER)
+		ret = ckpt_user_checkpoint(ctx);
 	if (!ret && h.new & CKPT_NS_UTS)
 		ret = ckpt_uts_checkpoint(ctx);
 	if (!ret && h.new & CKPT_NS_IPC)
@@ -413,6 +528,46 @@ static int ckpt_uts_name_ok(struct ckpt_ctx *ctx, const char *name,
 		return ckpt_err(ctx, -EINVAL,
 				"UTS_NS record: %s not NUL-terminated and zero-filled",
 				what);
+	return 0;
+}
+
+static int ckpt_user_read(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_id_extent *e;
+	struct ckpt_hdr_user_ns *h;
+	u32 i, n;
+	int ret;
+
+	h = (void *)ckpt_read_rec_type(ctx, CKPT_HDR_USER_NS);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (!h->nr_uid || h->nr_uid > CKPT_ID_EXTENTS_MAX ||
+	    !h->nr_gid || h->nr_gid > CKPT_ID_EXTENTS_MAX)
+		return ckpt_bad(ctx, "USER_NS", "extent counts", "%u/%u",
+				h->nr_uid, h->nr_gid);
+	n = h->nr_uid + h->nr_gid;
+	ret = ckpt_rec_payload(ctx, &h->h, sizeof(*h), n * sizeof(*e));
+	if (!ret)
+		ret = ckpt_check_pad(ctx, &h->__pad, sizeof(h->__pad),
+				     "USER_NS");
+	if (ret)
+		return ret;
+	if (h->flags & ~CKPT_USERNS_FLAGS)
+		return ckpt_bad(ctx, "USER_NS", "flags", "%#x", h->flags);
+	e = (const void *)(h + 1);
+	/* The rest (overlaps, rights) is checked as the maps are written */
+	for (i = 0; i < n; i++)
+		if (!e[i].count || e[i].first == (u32)-1 ||
+		    e[i].lower_first == (u32)-1 ||
+		    e[i].first + e[i].count <= e[i].first ||
+		    e[i].lower_first + e[i].count <= e[i].lower_first)
+			return ckpt_bad(ctx, "USER_NS", "extent",
+					"%u %u %u (%u of %u)", e[i].first,
+					e[i].lower_first, e[i].count, i, n);
+	ctx->ns.ids = kvmemdup(e, n * sizeof(*e), GFP_KERNEL);
+	if (!ctx->ns.ids)
+		return -ENOMEM;
+	ctx->ns.user = *h;
 	return 0;
 }
 
@@ -517,7 +672,9 @@ int ckpt_ns_read(struct ckpt_ctx *ctx)
 	/* The records read next reuse the buffer of this one */
 	ctx->ns.new = h->new;
 	ctx->ns.external = h->external;
-	if (ctx->ns.new & CKPT_NS_UTS)
+	if (ctx->ns.new & CKPT_NS_USER)
+		ret = ckpt_user_read(ctx);
+	if (!ret && ctx->ns.new & CKPT_NS_UTS)
 		ret = ckpt_uts_read(ctx);
 	if (!ret && ctx->ns.new & CKPT_NS_IPC)
 		ret = ckpt_ipc_read(ctx);
@@ -547,7 +704,89 @@ unsigned long ckpt_ns_clone_flags(const struct ckpt_ctx *ctx)
 		flags |= CLONE_NEWIPC;
 	if (ctx->ns.new & CKPT_NS_NET)
 		flags |= CLONE_NEWNET;
+	if (ctx->ns.new & CKPT_NS_USER)
+		flags |= CLONE_NEWUSER;
 	return flags;
+}
+
+/* Write one map of @ns, as the restarter writing its map file would */
+static int ckpt_user_map(struct ckpt_ctx *ctx, struct user_namespace *ns,
+			 bool gid, const struct ckpt_id_extent *ids, u32 nr)
+{
+	struct uid_gid_extent *ext;
+	u32 i;
+	int ret;
+
+	ext = kvmalloc_array(nr, sizeof(*ext), GFP_KERNEL);
+	if (!ext)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		ext[i].first = ids[i].first;
+		ext[i].lower_first = ids[i].lower_first;
+		ext[i].count = ids[i].count;
+	}
+	ret = userns_ckpt_write_map(ns, gid, ext, nr, current_cred());
+	kvfree(ext);
+	if (ret)
+		ckpt_err(ctx, ret,
+			 "restart: cannot give the new user namespace its %s map (first extent %u %u %u)",
+			 gid ? "gid" : "uid", ids[0].first, ids[0].lower_first,
+			 ids[0].count);
+	return ret;
+}
+
+/**
+ * ckpt_ns_user_setup() - give the root's new user namespace its maps
+ * @ctx: restart context
+ * @root: the root, just made with ckpt_ns_clone_flags(), waiting for this
+ *
+ * Done by the task that made it, in the parent user namespace, as if it
+ * wrote the root's setgroups, uid_map and gid_map files.  The root then
+ * goes on (ckpt_ns_user_wait()).
+ */
+void ckpt_ns_user_setup(struct ckpt_ctx *ctx, struct ckpt_rtask *root)
+{
+	const struct ckpt_hdr_user_ns *h = &ctx->ns.user;
+	struct user_namespace *ns = NULL;
+	struct task_struct *t;
+	int ret = -ESRCH;
+
+	if (!(ctx->ns.new & CKPT_NS_USER))
+		return;
+	t = get_pid_task(root->pid, PIDTYPE_PID);
+	if (t) {
+		ns = get_user_ns(task_cred_xxx(t, user_ns));
+		put_task_struct(t);
+		ret = 0;
+	}
+	if (!ret && h->flags & CKPT_USERNS_SETGROUPS_DENY) {
+		ret = userns_ckpt_deny_setgroups(ns);
+		if (ret)
+			ckpt_err(ctx, ret, "restart: cannot deny setgroups");
+	}
+	if (!ret)
+		ret = ckpt_user_map(ctx, ns, false, ctx->ns.ids, h->nr_uid);
+	if (!ret)
+		ret = ckpt_user_map(ctx, ns, true, ctx->ns.ids + h->nr_uid,
+				    h->nr_gid);
+	if (ns)
+		put_user_ns(ns);
+	ctx->ns.user_err = ret;
+	complete(&ctx->ns.user_done);
+}
+
+/**
+ * ckpt_ns_user_wait() - wait in the root for its user namespace's maps
+ * @ctx: restart context
+ *
+ * Return: 0, or why they could not be written.
+ */
+int ckpt_ns_user_wait(struct ckpt_ctx *ctx)
+{
+	if (!(ctx->ns.new & CKPT_NS_USER))
+		return 0;
+	wait_for_completion(&ctx->ns.user_done);
+	return ctx->ns.user_err;
 }
 
 static void ckpt_uts_restore(const struct ckpt_hdr_uts_ns *h)
@@ -584,32 +823,33 @@ static int ckpt_net_restore(struct ckpt_ctx *ctx,
 {
 	struct net *net = current->nsproxy->net_ns;
 	struct net_device *lo = net->loopback_dev, *dev;
+	struct ckpt_net_why why = {};
 	int ret = 0;
 
 	rtnl_lock();
+	strscpy(why.name, lo->name);
 	/* Fallback tunnels (sit0...) unless fb_tunnels_only_for_init_net */
 	for_each_netdev(net, dev) {
 		if (dev != lo) {
-			ret = ckpt_err(ctx, -EOPNOTSUPP,
-				       "network namespace: the new one has device %s, the image only a loopback",
-				       dev->name);
-			goto unlock;
+			strscpy(why.name, dev->name);
+			why.what = "the new one has a device besides its loopback:";
+			ret = -EOPNOTSUPP;
+			break;
 		}
 	}
-	if (lo->mtu != h->lo_mtu)
+	if (!ret && lo->mtu != h->lo_mtu) {
+		why.what = "cannot set the MTU of";
 		ret = dev_set_mtu(lo, h->lo_mtu);
-	if (ret) {
-		ckpt_err(ctx, ret, "network namespace: cannot set the MTU of %s to %u",
-			 lo->name, h->lo_mtu);
-	} else if (h->flags & CKPT_NET_LO_UP) {
-		ret = dev_change_flags(lo, lo->flags | IFF_UP, NULL);
-		if (ret)
-			ckpt_err(ctx, ret, "network namespace: cannot bring %s up",
-				 lo->name);
 	}
-unlock:
+	if (!ret && h->flags & CKPT_NET_LO_UP) {
+		why.what = "cannot bring up";
+		ret = dev_change_flags(lo, lo->flags | IFF_UP, NULL);
+	}
 	rtnl_unlock();
-	return ret;
+	if (ret)
+		return ckpt_err(ctx, ret, "network namespace: %s %s", why.what,
+				why.name);
+	return 0;
 }
 
 /**
@@ -648,6 +888,9 @@ void ckpt_ns_release(struct ckpt_ctx *ctx)
 		put_nsproxy(ctx->nsproxy);
 	if (ctx->pid_ns)
 		put_pid_ns(ctx->pid_ns);
+	if (ctx->user_ns)
+		put_user_ns(ctx->user_ns);
 	ctx->nsproxy = NULL;
 	ctx->pid_ns = NULL;
+	ctx->user_ns = NULL;
 }

@@ -12,6 +12,7 @@
  */
 
 #include <linux/checkpoint.h>
+#include <linux/nsproxy.h>
 #include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -81,8 +82,10 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
 		refcount_inc(&((struct sighand_struct *)ptr)->count);
 		break;
 	case CKPT_OBJ_SIGNAL:
-	case CKPT_OBJ_SEM_UNDO:
 		/* Kept by the tasks of the checkpoint, which are referenced */
+		break;
+	case CKPT_OBJ_SEM_UNDO:
+		/* The caller's reference goes to the table */
 		break;
 	}
 }
@@ -92,7 +95,8 @@ static void ckpt_obj_grab(void *ptr, enum ckpt_obj_type type)
  * themselves, a restart what it built for them (see ckpt_obj_grab()
  * and the X_restore() functions).
  */
-static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
+static void ckpt_obj_drop(struct ckpt_ctx *ctx, void *ptr,
+			  enum ckpt_obj_type type, bool restart)
 {
 	struct fs_struct *fs;
 	bool last;
@@ -145,7 +149,9 @@ static void ckpt_obj_drop(void *ptr, enum ckpt_obj_type type, bool restart)
 			kvfree(ptr);
 		break;
 	case CKPT_OBJ_SEM_UNDO:
-		/* The tasks' (of the checkpoint, or that a restart made) */
+		/* A checkpoint's reference (sem_ckpt_undo_save()) */
+		if (!restart)
+			sem_ckpt_undo_put(ptr, ctx->nsproxy->ipc_ns);
 		break;
 	}
 }
@@ -288,7 +294,7 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 objref, enum ckpt_obj_type type,
 
 drop:
 	if (ptr)
-		ckpt_obj_drop(ptr, type, true);
+		ckpt_obj_drop(ctx, ptr, type, true);
 	return ret;
 }
 
@@ -385,12 +391,12 @@ void ckpt_obj_table_free(struct ckpt_ctx *ctx)
 
 	hash_for_each_safe(ctx->obj_hash, bkt, tmp, obj, node) {
 		hash_del(&obj->node);
-		ckpt_obj_drop(obj->ptr, obj->type, false);
+		ckpt_obj_drop(ctx, obj->ptr, obj->type, false);
 		kfree(obj);
 	}
 	xa_for_each(&ctx->obj_ids, id, robj) {
 		if (robj->ptr)
-			ckpt_obj_drop(robj->ptr, robj->type, true);
+			ckpt_obj_drop(ctx, robj->ptr, robj->type, true);
 		kfree(robj);
 	}
 	xa_destroy(&ctx->obj_ids);

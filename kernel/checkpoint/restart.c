@@ -594,7 +594,7 @@ static int ckpt_zombie_task(void *arg)
 }
 
 #define CKPT_CLONE_NEW_NS	(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | \
-				 CLONE_NEWNET)
+				 CLONE_NEWNET | CLONE_NEWUSER)
 
 /* Create a task: the caller's child, or a child of a task of the image */
 static pid_t ckpt_clone(struct ckpt_ctx *ctx, struct ckpt_rtask *rt,
@@ -761,8 +761,11 @@ static int ckpt_restart_task(void *arg)
 	ctx->rtask = rt;
 	rt->err = killed ? -EINTR : 0;
 	/* The root, in its new namespaces, sets them up first */
-	if (!rt->err && !rt->parent)
-		rt->err = ckpt_ns_restore(ctx);
+	if (!rt->parent) {
+		rt->err = ckpt_ns_user_wait(ctx) ?: rt->err;
+		if (!rt->err)
+			rt->err = ckpt_ns_restore(ctx);
+	}
 	if (!rt->err)
 		rt->err = ckpt_read_subtree(ctx, rt);
 	if (!rt->err && !rt->parent)
@@ -927,6 +930,8 @@ static int ckpt_ns_init(void *arg)
 	} else {
 		root_pid = ckpt_clone(ctx, root, ckpt_restart_task,
 				      ckpt_ns_clone_flags(ctx));
+		if (root_pid > 0)
+			ckpt_ns_user_setup(ctx, root);
 	}
 	if (root_pid < 0) {
 		root->err = root_pid;
@@ -1030,6 +1035,8 @@ int ckpt_do_restart(struct ckpt_ctx *ctx)
 	} else {
 		pid = ckpt_clone(ctx, root, ckpt_restart_task,
 				 ckpt_ns_clone_flags(ctx));
+		if (pid > 0)
+			ckpt_ns_user_setup(ctx, root);
 	}
 	if (pid < 0)
 		return pid;

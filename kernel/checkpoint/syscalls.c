@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
+#include <linux/user_namespace.h>
 
 #include "checkpoint.h"
 
@@ -69,6 +70,9 @@ static void __init build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem) != 64);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem_undo) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem_adj) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_id_extent) != 12);
+	BUILD_BUG_ON(sizeof(struct ckpt_hdr_user_ns) != 24);
+	BUILD_BUG_ON(CKPT_ID_EXTENTS_MAX != UID_GID_MAP_MAX_EXTENTS);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_msg) + CKPT_MSG_MAX >
 		     CKPT_RECORD_MAX);
 	BUILD_BUG_ON(sizeof(struct ckpt_hdr_sem) +
@@ -105,6 +109,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	put_pid(ctx->caller_pgrp);
 	ckpt_ns_release(ctx);
 	xa_destroy(&ctx->ipc_objs);
+	kvfree(ctx->ns.ids);
 	kfree(ctx->logbuf);
 	kvfree(ctx->buf);
 	kfree(ctx);
@@ -129,6 +134,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(unsigned long flags, int logfd,
 	spin_lock_init(&ctx->rtasks_lock);
 	xa_init(&ctx->rpids);
 	xa_init(&ctx->ipc_objs);
+	init_completion(&ctx->ns.user_done);
 
 	ctx->buf_size = restart ? CKPT_RECORD_MAX : CKPT_WBUF_SIZE;
 	ctx->buf = kvmalloc(ctx->buf_size, GFP_KERNEL);

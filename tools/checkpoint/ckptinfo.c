@@ -385,7 +385,33 @@ static void print_ns(struct info *in, const struct ckpt_hdr *h)
 	if (r->new & CKPT_NS_PID && in->pid != 1)
 		problem(in, "the root of its own pid namespace is pid %u, not 1",
 			in->pid);
-	in->ns_due = r->new & (CKPT_NS_UTS | CKPT_NS_IPC | CKPT_NS_NET);
+	in->ns_due = r->new & (CKPT_NS_USER | CKPT_NS_UTS | CKPT_NS_IPC |
+			       CKPT_NS_NET);
+}
+
+static void print_user_ns(struct info *in, const struct ckpt_hdr *h)
+{
+	const struct ckpt_hdr_user_ns *r = (const void *)h;
+	const struct ckpt_id_extent *e = (const void *)(r + 1);
+	uint32_t i;
+
+	if (r->nr_uid > CKPT_ID_EXTENTS_MAX || r->nr_gid > CKPT_ID_EXTENTS_MAX) {
+		problem(in, "extent counts %u/%u above %u", r->nr_uid,
+			r->nr_gid, CKPT_ID_EXTENTS_MAX);
+		return;
+	}
+	if (check_len(in, h, sizeof(*r), (r->nr_uid + r->nr_gid) * sizeof(*e)))
+		return;
+	out(in, "setgroups %s", r->flags & CKPT_USERNS_SETGROUPS_DENY ?
+	    "deny" : "allow");
+	for (i = 0; i < r->nr_uid + r->nr_gid; i++)
+		out(in, "%s_map %u %u %u", i < r->nr_uid ? "uid" : "gid",
+		    e[i].first, e[i].lower_first, e[i].count);
+	check_zero(in, &r->__pad, sizeof(r->__pad), "__pad");
+	if (!r->nr_uid || !r->nr_gid)
+		problem(in, "an empty map");
+	if (r->flags & ~CKPT_USERNS_FLAGS)
+		problem(in, "unknown flags %#x", r->flags & ~CKPT_USERNS_FLAGS);
 }
 
 static void print_uts_ns(struct info *in, const struct ckpt_hdr *h)
@@ -1606,6 +1632,7 @@ static print_fn printer(uint32_t type)
 	case CKPT_HDR_POSIX_TIMER:	return print_posix_timer;
 	case CKPT_HDR_SCHED:	return print_sched;
 	case CKPT_HDR_NS:	return print_ns;
+	case CKPT_HDR_USER_NS:	return print_user_ns;
 	case CKPT_HDR_UTS_NS:	return print_uts_ns;
 	case CKPT_HDR_IPC_NS:	return print_ipc_ns;
 	case CKPT_HDR_NET_NS:	return print_net_ns;
@@ -1642,7 +1669,22 @@ static uint32_t ns_rec_kind(uint32_t type)
 	case CKPT_HDR_UTS_NS:	return CKPT_NS_UTS;
 	case CKPT_HDR_IPC_NS:	return CKPT_NS_IPC;
 	case CKPT_HDR_NET_NS:	return CKPT_NS_NET;
+	case CKPT_HDR_USER_NS:	return CKPT_NS_USER;
 	}
+	return 0;
+}
+
+/* The namespace record due next: user, uts, ipc, then network */
+static uint32_t ns_next_due(uint32_t due)
+{
+	static const uint32_t order[] = {
+		CKPT_NS_USER, CKPT_NS_UTS, CKPT_NS_IPC, CKPT_NS_NET,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		if (due & order[i])
+			return order[i];
 	return 0;
 }
 
@@ -1660,7 +1702,7 @@ static int check_ns_place(struct info *in, uint32_t type)
 		return 1;
 	}
 	if (in->ns_due) {
-		if (kind == (in->ns_due & -in->ns_due)) {
+		if (kind == ns_next_due(in->ns_due)) {
 			in->ns_due &= ~kind;
 			return 1;
 		}

@@ -116,6 +116,7 @@
  * @CKPT_HDR_SEM_UNDO: the SEM_UNDO adjustments of a task:
  *	struct ckpt_hdr_sem_undo
  * @CKPT_HDR_SEM_ADJ: the adjustments to one set: struct ckpt_hdr_sem_adj
+ * @CKPT_HDR_USER_NS: a user namespace: struct ckpt_hdr_user_ns
  */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
@@ -169,6 +170,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SEM = 708,
 	CKPT_HDR_SEM_UNDO = 709,
 	CKPT_HDR_SEM_ADJ = 710,
+	CKPT_HDR_USER_NS = 711,
 };
 
 /**
@@ -1468,7 +1470,7 @@ struct ckpt_hdr_posix_timer {
 #define CKPT_NS_ALL		0xffU
 /* The kinds an image may have of its own */
 #define CKPT_NS_NEW		(CKPT_NS_PID | CKPT_NS_UTS | CKPT_NS_IPC | \
-				 CKPT_NS_NET)
+				 CKPT_NS_NET | CKPT_NS_USER)
 
 /**
  * struct ckpt_hdr_ns - the namespaces of the tree
@@ -1478,10 +1480,13 @@ struct ckpt_hdr_posix_timer {
  * and restart(2) makes anew, or one the tree does not own: the
  * checkpointer's, or with %CKPT_CHECKPOINT_NS_EXTERNAL one shared with
  * a process outside the tree.  For those, restart(2) uses the
- * restarter's.  The records of the tree's own uts, ipc and network
- * namespaces follow, in that order.  With %CKPT_NS_PID the root is
- * the init (pid 1) of its own pid namespace, a child of the
+ * restarter's.  The records of the tree's own user, uts, ipc and
+ * network namespaces follow, in that order.  With %CKPT_NS_PID the root
+ * is the init (pid 1) of its own pid namespace, a child of the
  * checkpointer's, and the image's pids are those of that namespace.
+ * With %CKPT_NS_USER the tasks' credentials are in their own user
+ * namespace, a child of the checkpointer's, which owns the tree's other
+ * namespaces, and the image's ids are those of that namespace.
  *
  * @h: record header
  * @new: CKPT_NS_* kinds of the tree's own namespaces, within
@@ -1745,6 +1750,49 @@ struct ckpt_hdr_sem_adj {
 	struct ckpt_hdr h;
 	__u32 semid;
 	__u32 nsems;
+};
+
+/* Extents of an id map, at most (UID_GID_MAP_MAX_EXTENTS) */
+#define CKPT_ID_EXTENTS_MAX	340
+
+/**
+ * struct ckpt_id_extent - a range of an id map, as a line of
+ *	/proc/PID/uid_map
+ * @first: first id in the namespace
+ * @lower_first: the id it is in the parent (the checkpointer's) namespace
+ * @count: how many ids
+ */
+struct ckpt_id_extent {
+	__u32 first;
+	__u32 lower_first;
+	__u32 count;
+};
+
+/* ckpt_hdr_user_ns.flags */
+#define CKPT_USERNS_SETGROUPS_DENY (1U << 0)	/* setgroups(2) denied */
+#define CKPT_USERNS_FLAGS	0x1U
+
+/**
+ * struct ckpt_hdr_user_ns - a user namespace
+ *
+ * Followed by @nr_uid then @nr_gid struct ckpt_id_extent: its uid map,
+ * then its gid map.  restart(2) writes them as the restarter writing
+ * /proc/PID/uid_map and gid_map would, with the same checks: an
+ * unprivileged restarter can only map its own uid and gid, the latter
+ * with setgroups denied.
+ *
+ * @h: record header
+ * @nr_uid: extents of the uid map, 1 to %CKPT_ID_EXTENTS_MAX
+ * @nr_gid: extents of the gid map, 1 to %CKPT_ID_EXTENTS_MAX
+ * @flags: CKPT_USERNS_* flags
+ * @__pad: zero
+ */
+struct ckpt_hdr_user_ns {
+	struct ckpt_hdr h;
+	__u32 nr_uid;
+	__u32 nr_gid;
+	__u32 flags;
+	__u32 __pad;
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

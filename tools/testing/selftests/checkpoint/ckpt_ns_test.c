@@ -46,6 +46,7 @@
 struct ct_opts {
 	int (*setup)(void);	/* more state, refused by checkpoint */
 	bool sysv;		/* SysV objects too (ct_sysv_setup()) */
+	bool userns;		/* in a user namespace whose maps it waits for */
 	/* The names it expects once restarted, "" for CT_HOST, CT_DOMAIN */
 	char host[65];
 	char domain[65];
@@ -261,6 +262,9 @@ static int ct_check(const struct ct_opts *o)
 
 	if (getpid() != 1)
 		ret = fail(20, "pid %d, not 1", (int)getpid());
+	if (o->userns && (getuid() || geteuid() || getgid()))
+		ret = fail(29, "uid %d euid %d gid %d in its user namespace",
+			   (int)getuid(), (int)geteuid(), (int)getgid());
 	if (gethostname(name, sizeof(name)) || strcmp(name, host))
 		ret = fail(21, "host name '%s', not '%s'", name, host);
 	name[0] = '\0';
@@ -301,6 +305,12 @@ static int ct_init(void *arg)
 
 	if (getpid() != 1)
 		return fail(10, "pid %d, not 1", (int)getpid());
+	/* Its maps come from its parent: root in the namespace */
+	for (st = 0; o->userns && getuid() && st < WAIT_SECS * 1000; st++)
+		usleep(1000);
+	if (o->userns && (getuid() || getgid()))
+		return fail(19, "uid %d gid %d, maps not written",
+			    (int)getuid(), (int)getgid());
 	if (sethostname(CT_HOST, strlen(CT_HOST)) ||
 	    setdomainname(CT_DOMAIN, strlen(CT_DOMAIN)))
 		return fail(11, "cannot set the names: %m");
@@ -366,6 +376,8 @@ static void ct_fixture_setup(struct __test_metadata *_metadata,
 	memset(o, 0, sizeof(*o));
 	if (geteuid() != 0)
 		SKIP(return, "new namespaces need CAP_SYS_ADMIN");
+	/* Unprivileged containers write there too */
+	ASSERT_EQ(0, chmod(g_dir, 0777));
 	if (access(FB_TUNNELS, F_OK) == 0)
 		ASSERT_EQ(0, write_str(FB_TUNNELS, "1"));
 }
@@ -385,33 +397,71 @@ FIXTURE_TEARDOWN(ns)
 	rst_cleanup(&self->r);
 }
 
+/* Map root of @pid's new user namespace to our uid and gid */
+static int ct_write_maps(pid_t pid)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_str(path, "deny"))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %d 1", (int)geteuid());
+	if (write_str(path, map))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %d 1", (int)getegid());
+	return write_str(path, map);
+}
+
+/*
+ * Start a container with @flags (its maps written if it has a user
+ * namespace), and stop it once its init and children are ready:
+ * its init's pid, or -1 with *@status (the init's wait status, or -1)
+ */
+static pid_t ct_start(struct ct_opts *o, unsigned long flags, int *status)
+{
+	char ready[PATH_MAX + 8];
+	pid_t pid;
+	int i;
+
+	*status = -1;
+	path_of(ready, sizeof(ready), "ready");
+	unlink(ready);
+	o->userns = flags & CLONE_NEWUSER;
+	pid = target_spawn_ns(flags, ct_init, o);
+	if (pid < 0)
+		return -1;
+	if (o->userns && ct_write_maps(pid)) {
+		target_kill(pid);
+		return -1;
+	}
+	for (i = 0; i < WAIT_SECS * 100 && access(ready, F_OK); i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return -1;
+		usleep(10000);
+	}
+	/* From its parent's namespace, SIGSTOP stops an init */
+	if (access(ready, F_OK) || kill(pid, SIGSTOP) ||
+	    waitpid(pid, status, WUNTRACED) != pid || !WIFSTOPPED(*status)) {
+		target_kill(pid);
+		return -1;
+	}
+	return pid;
+}
+
 /* Spawn a container with @flags, its init stopped, all its tasks too */
 static void ct_spawn(struct __test_metadata *_metadata, struct rst *r,
 		     struct ct_opts *o, unsigned long flags)
 {
-	char buf[64], ready[PATH_MAX + 8];
-	int i, st = -1;
+	char buf[64];
+	int st;
 
-	path_of(ready, sizeof(ready), "ready");
-	unlink(ready);
-	r->orig = target_spawn_ns(flags, ct_init, o);
-	ASSERT_GT(r->orig, 0);
-	for (i = 0; i < WAIT_SECS * 100 && access(ready, F_OK); i++) {
-		if (waitpid(r->orig, &st, WNOHANG) == r->orig) {
-			r->orig = -1;
-			break;
-		}
-		usleep(10000);
-	}
+	r->orig = ct_start(o, flags, &st);
 	ASSERT_GT(r->orig, 0) {
 		TH_LOG("container setup: %s", describe(st, buf, sizeof(buf)));
 		show_report(_metadata);
 	}
-	ASSERT_EQ(0, access(ready, F_OK));
-	/* From its parent's namespace, SIGSTOP stops an init */
-	ASSERT_EQ(0, kill(r->orig, SIGSTOP));
-	ASSERT_EQ(r->orig, waitpid(r->orig, &st, WUNTRACED));
-	ASSERT_TRUE(WIFSTOPPED(st));
 }
 
 /* Tell the restarted init to check, and wait for its exit status 0 */
@@ -552,6 +602,102 @@ TEST_F_TIMEOUT(ns, sysv_ipc, 300)
 	kill_and_restart(_metadata, &self->r, 0);
 	ct_go_check(_metadata, &self->r);
 	EXPECT_TRUE(no_child());
+}
+
+/*
+ * A rootless container, all of it as uid 65534: its own user namespace
+ * (root mapped to 65534), pid, uts, ipc and network ones.  The image
+ * holds the maps; restart() as 65534 makes a new user namespace with
+ * them, in which the init and its children are root again and find
+ * everything; the same image with root mapped to uid 0 is refused.
+ */
+static int ct_rootless(struct rst *r, struct ct_opts *o)
+{
+	struct ckpt_hdr_user_ns *u;
+	struct ckpt_id_extent *e;
+	struct ckpt_image img;
+	char log[LOG_SIZE];
+	int st, err;
+	pid_t pid;
+
+	if (become_nobody())
+		return 10;
+	o->sysv = true;
+	r->orig = ct_start(o, CT_FLAGS | CLONE_NEWUSER, &st);
+	if (r->orig < 0) {
+		fprintf(stderr, "# container setup: status %#x\n", st);
+		return 11;
+	}
+	err = ckpt_capture(r->orig, CKPT_SINK_MEMFD, 0, -1, &r->img, &r->len);
+	if (err) {
+		fprintf(stderr, "# checkpoint as 65534: %s\n", strerror(err));
+		return 12;
+	}
+	if (ckpt_parse(&img, r->img, r->len))
+		return 13;
+	u = (void *)ckpt_find(&img, CKPT_HDR_USER_NS, 0);
+	if (img.ns->new != (CT_NS | CKPT_NS_USER) || !u || u->nr_uid != 1 ||
+	    !(u->flags & CKPT_USERNS_SETGROUPS_DENY)) {
+		ckpt_image_free(&img);
+		return 14;
+	}
+	e = (void *)(u + 1);
+	if (e->first != 0 || e->lower_first != 65534 || e->count != 1) {
+		ckpt_image_free(&img);
+		return 15;
+	}
+	target_kill(r->orig);
+	r->orig = -1;
+
+	r->pid = restart_img(r->img, r->len, 0, log, sizeof(log));
+	if (r->pid < 0) {
+		fprintf(stderr, "# restart as 65534: %s; log:\n%s\n",
+			strerror(-r->pid), log);
+		ckpt_image_free(&img);
+		return 16;
+	}
+	kill(r->pid, SIGUSR1);
+	st = wait_exit(r->pid, WAIT_SECS);
+	r->pid = -1;
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "# restarted container: status %#x\n", st);
+		ckpt_image_free(&img);
+		return 17;
+	}
+
+	/* Root of the container as uid 0: not ours to map */
+	e->lower_first = 0;
+	ckpt_fix_tail(r->img, r->len, -1);
+	ckpt_image_free(&img);
+	pid = restart_img(r->img, r->len, 0, log, sizeof(log));
+	if (pid > 0) {
+		target_kill(pid);
+		return 18;
+	}
+	if (pid != -EPERM ||
+	    !strstr(log, "cannot give the new user namespace its uid map")) {
+		fprintf(stderr, "# restart of a map to uid 0: %s; log:\n%s\n",
+			strerror(-pid), log);
+		return 19;
+	}
+	return no_child() ? 0 : 20;
+}
+
+TEST_F_TIMEOUT(ns, rootless, 300)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(ct_rootless(&self->r, &self->o));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("status %#x: %s", status,
+		       "10: setuid, 11: setup, 12: checkpoint, 13-15: image, 16: restart, 17: restarted container, 18-19: map to uid 0 not refused, 20: child left");
+		show_report(_metadata);
+	}
 }
 
 /* A child of the container is not its init: refused, by name */
@@ -728,11 +874,11 @@ FIXTURE_VARIANT_ADD(ns_refuse, mount_ns_external) {
 	},
 };
 
-FIXTURE_VARIANT_ADD(ns_refuse, user_ns) {
+FIXTURE_VARIANT_ADD(ns_refuse, user_ns_mount_ns) {
 	.refusal = {
-		.clone_flags = CT_FLAGS | CLONE_NEWUSER,
+		.clone_flags = CT_FLAGS | CLONE_NEWUSER | CLONE_NEWNS,
 		.err = EOPNOTSUPP,
-		.log = "a user namespace other than the caller's not supported",
+		.log = "a mount namespace other than the caller's not supported",
 	},
 };
 
@@ -790,8 +936,10 @@ struct ns_damage {
 #define NS_OFF(rec, field)	offsetof(struct ckpt_hdr_##rec, field)
 
 static const struct ns_damage ns_damages[] = {
-	{ "user ns of its own", CKPT_HDR_NS, NS_OFF(ns, new), 0,
-	  CT_NS | CKPT_NS_USER, "bad kinds of own namespaces" },
+	{ "unknown kind of its own", CKPT_HDR_NS, NS_OFF(ns, new), 0,
+	  CT_NS | 1U << 8, "bad kinds of own namespaces" },
+	{ "user ns without its record", CKPT_HDR_NS, NS_OFF(ns, new), 0,
+	  CT_NS | CKPT_NS_USER, "UTS_NS where USER_NS was expected" },
 	{ "own and external", CKPT_HDR_NS, NS_OFF(ns, external), 0,
 	  CKPT_NS_UTS, "bad kinds of external namespaces" },
 	{ "unknown external", CKPT_HDR_NS, NS_OFF(ns, external), 0,

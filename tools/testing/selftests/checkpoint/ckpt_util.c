@@ -785,6 +785,17 @@ static int parse_rec(struct parse_state *s, const struct ckpt_hdr *h)
 		img->ns = r;
 		return 0;
 	}
+	case CKPT_HDR_USER_NS: {
+		const struct ckpt_hdr_user_ns *r = (const void *)h;
+
+		if (!r->nr_uid || r->nr_uid > CKPT_ID_EXTENTS_MAX ||
+		    !r->nr_gid || r->nr_gid > CKPT_ID_EXTENTS_MAX)
+			return fail(s, "user ns with %u/%u extents", r->nr_uid,
+				    r->nr_gid);
+		return check_len(s, h, sizeof(*r),
+				 (r->nr_uid + r->nr_gid) *
+				 sizeof(struct ckpt_id_extent));
+	}
 	case CKPT_HDR_UTS_NS:
 		return check_len(s, h, sizeof(struct ckpt_hdr_uts_ns), 0);
 	case CKPT_HDR_IPC_NS:
