@@ -30,7 +30,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -44,7 +48,9 @@
 #define FUZZ_NOBODY		65534
 #define FUZZ_RUN_SECS		20	/* one mutant, VERIFY and restart */
 #define FUZZ_REAP_SECS		10	/* to die once killed */
-#define FUZZ_SEEDS		3
+#define FUZZ_SEEDS		4
+/* The container seed, made differently: see seed_container() */
+#define FUZZ_SEED_CT		3
 #define FUZZ_ERRNOS		256
 #define FUZZ_MAX_WORKERS	8
 #define FUZZ_PROGRESS		5000	/* images between progress lines */
@@ -125,8 +131,93 @@ static int seed_small_fn(void *arg)
 	return 0;
 }
 
+#define CT_READY	"ckpt-ct-ready"
+
+/*
+ * The init of a container with user, pid, uts, ipc and network
+ * namespaces of its own (root mapped to root by its parent: the workers
+ * of uid 65534 may not restart it), with a
+ * segment, a queue of two messages and a set with a SEM_UNDO
+ * adjustment; it names itself CT_READY once ready
+ */
+static int seed_container_fn(void *arg)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 2, .sem_flg = SEM_UNDO };
+	struct { long type; char text[8]; } m = { 1, "fuzz" };
+	int i, shm, msq, sem;
+	char *p;
+
+	(void)arg;
+	for (i = 0; getuid() && i < 10000; i++)
+		usleep(1000);
+	if (getuid())
+		return 9;
+	if (sethostname("fuzz-ct", 7))
+		return 10;
+	shm = shmget(IPC_PRIVATE, 3 * PS, IPC_CREAT | 0600);
+	p = shm < 0 ? MAP_FAILED : shmat(shm, NULL, 0);
+	msq = msgget(0x42, IPC_CREAT | 0600);
+	sem = semget(IPC_PRIVATE, 3, IPC_CREAT | 0600);
+	if (p == MAP_FAILED || msq < 0 || sem < 0)
+		return 11;
+	if (msgsnd(msq, &m, 5, 0) || msgsnd(msq, &m, 3, 0))
+		return 12;
+	if (semop(sem, &op, 1))
+		return 13;
+	fill_pattern(p, PS, 9);
+	prctl(PR_SET_NAME, CT_READY, 0, 0, 0);
+	for (;;)
+		pause();
+}
+
+/* Start the container seed as root, stopped: its init's pid, or -1 */
+static pid_t seed_container(void)
+{
+	char path[64], comm[32];
+	int fd, i, st;
+	pid_t pid;
+	ssize_t n;
+
+	pid = target_spawn_ns(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS |
+			      CLONE_NEWIPC | CLONE_NEWNET, seed_container_fn,
+			      NULL);
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_str(path, "deny"))
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (write_str(path, "0 0 1"))
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if (write_str(path, "0 0 1"))
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (i = 0; i < 60 * 100; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && !strncmp(comm, CT_READY, strlen(CT_READY)))
+			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			target_setup_status = st;
+			return -1;
+		}
+		usleep(10000);
+	}
+	/* An init stops on a SIGSTOP from its parent's namespace */
+	if (kill(pid, SIGSTOP) || waitpid(pid, &st, WUNTRACED) != pid ||
+	    !WIFSTOPPED(st))
+		goto fail;
+	return pid;
+fail:
+	target_kill(pid);
+	return -1;
+}
+
 static const target_fn seed_fns[FUZZ_SEEDS] = {
-	seed_simple_fn, seed_tree_fn, seed_small_fn,
+	seed_simple_fn, seed_tree_fn, seed_small_fn, NULL,
 };
 
 /* ---- random numbers: xorshift64*, fixed by the seed ---- */
@@ -626,8 +717,11 @@ FIXTURE_SETUP(fuzz)
 	int err;
 
 	self->kmsg = kmsg_open();
+	/* A new network namespace with its loopback only */
+	write_str("/proc/sys/net/core/fb_tunnels_only_for_init_net", "1");
 	for (i = 0; i < FUZZ_SEEDS; i++) {
-		pid = target_spawn(seed_fns[i], NULL);
+		pid = i == FUZZ_SEED_CT ? seed_container() :
+		      target_spawn(seed_fns[i], NULL);
 		ASSERT_GT(pid, 0) {
 			TH_LOG("seed %u: setup status %#x", i,
 			       target_setup_status);

@@ -47,6 +47,7 @@ struct ct_opts {
 	int (*setup)(void);	/* more state, refused by checkpoint */
 	bool sysv;		/* SysV objects too (ct_sysv_setup()) */
 	bool userns;		/* in a user namespace whose maps it waits for */
+	bool shell;		/* child 2 runs a shell loop (ct_shell()) */
 	/* The names it expects once restarted, "" for CT_HOST, CT_DOMAIN */
 	char host[65];
 	char domain[65];
@@ -223,6 +224,31 @@ static void ct_term(int sig)
 	_exit(getpid() == ct_child_pid && getppid() == 1 ? 0 : 1);
 }
 
+/*
+ * A shell loop, as a container runs one: it counts into the file
+ * "counter" of the test's directory, forking a sleep(1) each round
+ */
+static void __attribute__((noreturn)) ct_shell(void)
+{
+	char cmd[PATH_MAX + 128];
+
+	setsid();
+	snprintf(cmd, sizeof(cmd),
+		 "i=0; while :; do i=$((i + 1)); echo $i > %s/counter; sleep 0.2; done",
+		 g_dir);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(99);
+}
+
+/* The shell loop's count so far, -1 if none */
+static long ct_counter(void)
+{
+	char path[PATH_MAX + 16];
+
+	path_of(path, sizeof(path), "counter");
+	return read_long(path);
+}
+
 static void __attribute__((noreturn))
 ct_child(pid_t expect, bool session, bool sem_up)
 {
@@ -257,7 +283,7 @@ static int ct_check(const struct ct_opts *o)
 	const char *host = o->host[0] ? o->host : CT_HOST;
 	const char *domain = o->domain[0] ? o->domain : CT_DOMAIN;
 	char name[128] = "";
-	int ret = 0, r, fl;
+	int ret = 0, r, fl, st;
 	long v;
 
 	if (getpid() != 1)
@@ -280,6 +306,17 @@ static int ct_check(const struct ct_opts *o)
 		ret = fail(25, "kernel.msgmnb %ld", v);
 	if (o->sysv)
 		ret = ct_sysv_check() ?: ret;
+	if (o->shell) {
+		v = ct_counter();
+		usleep(1500000);
+		if (ct_counter() <= v)
+			ret = fail(30, "the shell loop stays at %ld", v);
+		if (getsid(4) != 4)
+			ret = fail(31, "the shell's session %d", (int)getsid(4));
+		kill(4, SIGKILL);
+		if (waitpid(4, &st, 0) != 4 || !WIFSIGNALED(st))
+			ret = fail(32, "the shell: status %#x", st);
+	}
 	r = ct_child_done(2);
 	if (r)
 		ret = fail(26, "child 2 (own session): %d", r);
@@ -333,6 +370,15 @@ static int ct_init(void *arg)
 		ct_child(3, false, o->sysv);
 	if (b != 3 || waitpid(b, &st, WUNTRACED) != b || !WIFSTOPPED(st))
 		return fail(16, "child %d", (int)b);
+	/* The shell, pid 4, counts on its own */
+	if (o->shell) {
+		if (!fork())
+			ct_shell();
+		for (st = 0; ct_counter() < 2 && st < WAIT_SECS * 100; st++)
+			usleep(10000);
+		if (ct_counter() < 2)
+			return fail(17, "the shell loop does not count");
+	}
 	/* Ready to be stopped from outside, checkpointed, restarted */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -415,6 +461,38 @@ static int ct_write_maps(pid_t pid)
 }
 
 /*
+ * Stop the descendants of @pid, as ckpt does: each, once stopped, forks
+ * no more, and its children are read then
+ */
+static int ct_stop_children(pid_t pid)
+{
+	char path[64], buf[512], *p, *end;
+	long child;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (p = buf; (child = strtol(p, &end, 10)) > 0; p = end) {
+		/* A second SIGSTOP would stay pending: checkpoint refuses it */
+		if (proc_state(child) != 'T' && kill(child, SIGSTOP))
+			return -1;
+		for (i = 0; proc_state(child) != 'T' && i < WAIT_SECS * 100;
+		     i++)
+			usleep(10000);
+		if (proc_state(child) != 'T' || ct_stop_children(child))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Start a container with @flags (its maps written if it has a user
  * namespace), and stop it once its init and children are ready:
  * its init's pid, or -1 with *@status (the init's wait status, or -1)
@@ -443,7 +521,8 @@ static pid_t ct_start(struct ct_opts *o, unsigned long flags, int *status)
 	}
 	/* From its parent's namespace, SIGSTOP stops an init */
 	if (access(ready, F_OK) || kill(pid, SIGSTOP) ||
-	    waitpid(pid, status, WUNTRACED) != pid || !WIFSTOPPED(*status)) {
+	    waitpid(pid, status, WUNTRACED) != pid || !WIFSTOPPED(*status) ||
+	    ct_stop_children(pid)) {
 		target_kill(pid);
 		return -1;
 	}
@@ -513,8 +592,9 @@ TEST_F_TIMEOUT(ns, container, 300)
 	const struct ckpt_image *img;
 	char ours[64], theirs[64], host[65] = "";
 	static const char * const kinds[] = { "pid", "uts", "ipc", "net" };
-	unsigned int i;
+	unsigned int i, n, seen;
 
+	self->o.shell = true;
 	ct_spawn(_metadata, &self->r, &self->o, CT_FLAGS);
 	ASSERT_EQ(0, ct_checkpoint(&self->r, self->r.orig, 0)) {
 		TH_LOG("checkpoint: log:\n%s", self->r.log);
@@ -524,12 +604,17 @@ TEST_F_TIMEOUT(ns, container, 300)
 	EXPECT_EQ(CT_NS, img->ns->new);
 	EXPECT_EQ(0, img->ns->external);
 	EXPECT_EQ(1, img->hdr->pid);
-	ASSERT_EQ(3, ckpt_count(img, CKPT_HDR_CLONE));
-	for (i = 0; i < 3; i++) {
+	/* The init, children 2 and 3, the shell 4 and its sleep (if in one) */
+	n = ckpt_count(img, CKPT_HDR_CLONE);
+	ASSERT_TRUE(n == 4 || n == 5);
+	for (i = 0, seen = 0; i < n; i++) {
 		c = ckpt_find(img, CKPT_HDR_CLONE, i);
-		EXPECT_EQ(i + 1, c->pid);
-		EXPECT_EQ(i ? 1 : 0, c->ppid);
+		/* The root first; the sleep's parent is the shell */
+		EXPECT_EQ(!i, c->pid == 1);
+		EXPECT_EQ(!i ? 0 : c->pid <= 4 ? 1 : 4, c->ppid);
+		seen |= c->pid <= 4 ? 1U << c->pid : 0;
 	}
+	EXPECT_EQ(0x1e, seen);
 	uts = ckpt_find(img, CKPT_HDR_UTS_NS, 0);
 	ASSERT_NE(NULL, uts);
 	EXPECT_STREQ(CT_HOST, uts->nodename);
