@@ -25,6 +25,9 @@
 
 #include "util.h"
 
+/* Key spaces of ctx->ipc_objs: ids of a kind, then their indexes */
+#define CKPT_IPC_IDX	8
+
 /* The key of object @id of kind @type in ctx->ipc_objs */
 static unsigned long ipc_ckpt_key(u32 type, u32 id)
 {
@@ -43,12 +46,21 @@ static unsigned long ipc_ckpt_key(u32 type, u32 id)
  */
 int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val)
 {
+	/* Where the id's index is noted, apart from the ids */
+	unsigned long idx = ipc_ckpt_key(type + CKPT_IPC_IDX, ipcid_to_idx(id));
 	int ret;
 
+	if (ctx->restart && ipcid_to_idx(id) >= ipc_mni)
+		return ckpt_err(ctx, -EINVAL, "%s record: id %u beyond %d objects",
+				ckpt_rec_name(type), id, ipc_mni);
 	ret = xa_insert(&ctx->ipc_objs, ipc_ckpt_key(type, id),
 			xa_mk_value(val), GFP_KERNEL);
+	if (!ret)
+		ret = xa_insert(&ctx->ipc_objs, idx, xa_mk_value(id),
+				GFP_KERNEL);
 	if (ret == -EBUSY)
-		return ckpt_err(ctx, -EINVAL, "%s record: id %u twice",
+		return ckpt_err(ctx, -EINVAL,
+				"%s record: id %u twice, or another with its index",
 				ckpt_rec_name(type), id);
 	return ret;
 }
