@@ -154,10 +154,6 @@ int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root)
 		kinds &= ~CKPT_NS_PID;
 	}
 
-	/*
-	 * The paths of its files are those of another mount namespace:
-	 * not even an external one can be reused
-	 */
 	if (ctx->user_ns != current_user_ns()) {
 		if (ctx->user_ns->parent != current_user_ns())
 			return ckpt_err(ctx, -EOPNOTSUPP,
@@ -165,6 +161,10 @@ int ckpt_ns_prepare(struct ckpt_ctx *ctx, struct task_struct *root)
 					pid);
 		kinds |= CKPT_NS_USER;
 	}
+	/*
+	 * The paths of its files are those of another mount namespace:
+	 * not even an external one can be reused
+	 */
 	bad = kinds & ~CKPT_NS_NEW;
 	if (ctx->flags & CKPT_CHECKPOINT_NS_EXTERNAL) {
 		ctx->ns.external = bad & ~CKPT_NS_MNT;
