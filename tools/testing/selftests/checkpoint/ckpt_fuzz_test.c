@@ -148,9 +148,10 @@ static int seed_container_fn(void *arg)
 	char *p;
 
 	(void)arg;
-	for (i = 0; getuid() && i < 10000; i++)
+	/* Its parent writes its uid map, then its gid map */
+	for (i = 0; (getuid() || getgid()) && i < 10000; i++)
 		usleep(1000);
-	if (getuid())
+	if (getuid() || getgid())
 		return 9;
 	if (sethostname("fuzz-ct", 7))
 		return 10;

@@ -342,8 +342,9 @@ static int ct_init(void *arg)
 
 	if (getpid() != 1)
 		return fail(10, "pid %d, not 1", (int)getpid());
-	/* Its maps come from its parent: root in the namespace */
-	for (st = 0; o->userns && getuid() && st < WAIT_SECS * 1000; st++)
+	/* Its maps come from its parent, the uid map first */
+	for (st = 0; o->userns && (getuid() || getgid()) &&
+	     st < WAIT_SECS * 1000; st++)
 		usleep(1000);
 	if (o->userns && (getuid() || getgid()))
 		return fail(19, "uid %d gid %d, maps not written",
