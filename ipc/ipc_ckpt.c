@@ -55,7 +55,8 @@ int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val)
 				ckpt_rec_name(type), id, ipc_mni);
 	ret = xa_insert(&ctx->ipc_objs, ipc_ckpt_key(type, id),
 			xa_mk_value(val), GFP_KERNEL);
-	if (!ret)
+	/* Only a restart makes them: a checkpoint reads ids the kernel gave */
+	if (!ret && ctx->restart)
 		ret = xa_insert(&ctx->ipc_objs, idx, xa_mk_value(id),
 				GFP_KERNEL);
 	if (ret == -EBUSY)
@@ -63,6 +64,37 @@ int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val)
 				"%s record: id %u twice, or another with its index",
 				ckpt_rec_name(type), id);
 	return ret;
+}
+
+/**
+ * ipc_ckpt_make() - make an object of the image with its id
+ * @ctx: restart context, in the root, in its new ipc namespace
+ * @ids: the ids of the object's kind there
+ * @what: its kind, for the log ("shm segment"...)
+ * @want: its id
+ * @get: calls ksys_shmget(), ksys_msgget() or ksys_semget() for @arg,
+ *	with @ids's next_id set to @want (as the kernel.*_next_id sysctls do)
+ * @arg: the object's record
+ *
+ * Return: 0, or a negative errno with a log line: that of @get, or
+ * -EBUSY if the object got another id.
+ */
+int ipc_ckpt_make(struct ckpt_ctx *ctx, struct ipc_ids *ids, const char *what,
+		  u32 want, long (*get)(void *arg), void *arg)
+{
+	long id;
+
+	down_write(&ids->rwsem);
+	ids->next_id = want;
+	up_write(&ids->rwsem);
+	id = get(arg);
+	if (id < 0)
+		return ckpt_err(ctx, id, "SysV %s %u: cannot make it", what,
+				want);
+	if (id != want)
+		return ckpt_err(ctx, -EBUSY, "SysV %s %u: made as %ld", what,
+				want, id);
+	return 0;
 }
 
 /**

@@ -265,29 +265,29 @@ static int msg_ckpt_load_msgs(struct ckpt_ctx *ctx,
 	return 0;
 }
 
+static long msg_ckpt_get(void *arg)
+{
+	const struct ckpt_hdr_msq *h = arg;
+
+	return ksys_msgget(h->perm.key, IPC_CREAT | IPC_EXCL | 0600);
+}
+
 /* Make the queue of a checked MSQ record, empty */
 static int msg_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_msq *h)
 {
 	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct msg_queue *msq;
-	long id;
+	int id = h->perm.id;
 	int ret;
 
 	if (h->qbytes > ns->msg_ctlmnb && !capable(CAP_SYS_RESOURCE))
 		return ckpt_err(ctx, -EPERM,
 				"SysV message queue %u: %llu bytes, above kernel.msgmnb, need CAP_SYS_RESOURCE",
 				h->perm.id, h->qbytes);
-	down_write(&msg_ids(ns).rwsem);
-	msg_ids(ns).next_id = h->perm.id;
-	up_write(&msg_ids(ns).rwsem);
-	id = ksys_msgget(h->perm.key, IPC_CREAT | IPC_EXCL | 0600);
-	if (id < 0)
-		return ckpt_err(ctx, id, "SysV message queue %u: cannot make it",
-				h->perm.id);
-	if (id != h->perm.id)
-		return ckpt_err(ctx, -EBUSY, "SysV message queue %u: made as %ld",
-				h->perm.id, id);
 	ret = ipc_ckpt_perm_allowed(ctx, ns, &h->perm);
+	if (!ret)
+		ret = ipc_ckpt_make(ctx, &msg_ids(ns), "message queue", id,
+				    msg_ckpt_get, (void *)h);
 	if (ret)
 		return ret;
 	rcu_read_lock();

@@ -150,6 +150,13 @@ static int sem_ckpt_set_pids(struct ckpt_ctx *ctx, void *data)
 	return 0;
 }
 
+static long sem_ckpt_get(void *arg)
+{
+	const struct ckpt_hdr_sem *h = arg;
+
+	return ksys_semget(h->perm.key, h->nsems, IPC_CREAT | IPC_EXCL | 0600);
+}
+
 /* Make the set of a checked SEM record, with its values */
 static int sem_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_sem *h,
 			 const struct ckpt_sem *sems)
@@ -157,7 +164,7 @@ static int sem_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_sem *h,
 	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct sem_ckpt_pids *sp;
 	struct sem_array *sma;
-	long id;
+	int id = h->perm.id;
 	int i, ret;
 
 	ret = ipc_ckpt_perm_allowed(ctx, ns, &h->perm);
@@ -170,19 +177,11 @@ static int sem_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_sem *h,
 	for (i = 0; i < h->nsems; i++)
 		sp->pids[i] = sems[i].sempid;
 
-	down_write(&sem_ids(ns).rwsem);
-	sem_ids(ns).next_id = h->perm.id;
-	up_write(&sem_ids(ns).rwsem);
-	id = ksys_semget(h->perm.key, h->nsems, IPC_CREAT | IPC_EXCL | 0600);
-	if (id < 0 || id != h->perm.id) {
+	ret = ipc_ckpt_make(ctx, &sem_ids(ns), "semaphore set", id,
+			    sem_ckpt_get, (void *)h);
+	if (ret) {
 		kvfree(sp);
-		if (id < 0)
-			return ckpt_err(ctx, id,
-					"SysV semaphore set %u: cannot make it",
-					h->perm.id);
-		return ckpt_err(ctx, -EBUSY,
-				"SysV semaphore set %u: made as %ld",
-				h->perm.id, id);
+		return ret;
 	}
 	sp->id = id;
 	rcu_read_lock();

@@ -160,6 +160,13 @@ static int shm_ckpt_rmid(struct ckpt_ctx *ctx, void *data)
 	return 0;
 }
 
+static long shm_ckpt_get(void *arg)
+{
+	const struct ckpt_hdr_shm *h = arg;
+
+	return ksys_shmget(h->perm.key, h->segsz, IPC_CREAT | IPC_EXCL | 0600);
+}
+
 /* Make the segment of a checked SHM record, and fill it */
 static int shm_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_shm *h)
 {
@@ -167,36 +174,26 @@ static int shm_ckpt_make(struct ckpt_ctx *ctx, const struct ckpt_hdr_shm *h)
 	const struct ckpt_ipc_perm *p = &h->perm;
 	struct shmid_kernel *shp;
 	struct file *file;
+	int id = p->id, ret;
 	s64 times[2];
-	long id;
-	int ret;
 
-	down_write(&shm_ids(ns).rwsem);
-	shm_ids(ns).next_id = p->id;
-	up_write(&shm_ids(ns).rwsem);
-	id = ksys_shmget(p->key, h->segsz, IPC_CREAT | IPC_EXCL | 0600);
-	if (id < 0)
-		return ckpt_err(ctx, id, "SysV shm segment %u: cannot make it",
-				p->id);
+	ret = ipc_ckpt_perm_allowed(ctx, ns, p);
+	if (!ret)
+		ret = ipc_ckpt_make(ctx, &shm_ids(ns), "shm segment", id,
+				    shm_ckpt_get, (void *)h);
+	if (ret)
+		return ret;
 	rcu_read_lock();
 	shp = shm_obtain_object(ns, id);
 	file = IS_ERR(shp) ? NULL : get_file(shp->shm_file);
 	rcu_read_unlock();
 	if (!file)
 		return ckpt_err(ctx, -EBUSY, "SysV shm segment %u: gone", p->id);
-	if (id != p->id) {
-		fput(file);
-		return ckpt_err(ctx, -EBUSY,
-				"SysV shm segment %u: made as %ld", p->id, id);
-	}
 	ret = file_data_restore(ctx, h->nr_data, h->segsz, p->id, file);
 	fput(file);
 	if (ret)
 		return ret;
 
-	ret = ipc_ckpt_perm_allowed(ctx, ns, p);
-	if (ret)
-		return ret;
 	rcu_read_lock();
 	shp = shm_obtain_object(ns, id);
 	if (IS_ERR(shp)) {

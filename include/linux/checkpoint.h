@@ -360,6 +360,9 @@ int ipc_ckpt_save(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 int ipc_ckpt_load(struct ckpt_ctx *ctx);
 int ipc_ckpt_note(struct ckpt_ctx *ctx, u32 type, u32 id, unsigned long val);
 long ipc_ckpt_lookup(struct ckpt_ctx *ctx, u32 type, u32 id);
+struct ipc_ids;
+int ipc_ckpt_make(struct ckpt_ctx *ctx, struct ipc_ids *ids, const char *what,
+		  u32 want, long (*get)(void *arg), void *arg);
 int ipc_ckpt_shm_attached(struct ckpt_ctx *ctx, int id,
 			  const struct ipc_namespace *ns);
 int ipc_ckpt_finish(struct ckpt_ctx *ctx);

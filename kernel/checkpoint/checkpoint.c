@@ -67,7 +67,6 @@ static int ckpt_check_stopped(struct ckpt_ctx *ctx, struct task_struct *t,
 static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	pid_t pid = task_pid_vnr(t);
-	bool shared;
 	int ret;
 
 	ret = arch_ckpt_check_task(ctx, t);
@@ -82,18 +81,7 @@ static int ckpt_check_supported(struct ckpt_ctx *ctx, struct task_struct *t)
 	task_unlock(t);
 	if (ret)
 		return ckpt_err(ctx, ret, "pid %d is exiting", pid);
-	ret = ckpt_ns_check_task(ctx, t);
-	if (ret)
-		return ret;
-
-	rcu_read_lock();
-	shared = __task_cred(t)->user_ns != ctx->user_ns;
-	rcu_read_unlock();
-	if (shared)
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"pid %d: a user namespace other than its root's not supported",
-				pid);
-	return 0;
+	return ckpt_ns_check_task(ctx, t);
 }
 
 /**

@@ -201,6 +201,10 @@ int ckpt_ns_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx, ret, "pid %d is exiting", pid);
 	if (task_active_pid_ns(t) != ctx->pid_ns)
 		kinds |= CKPT_NS_PID;
+	rcu_read_lock();
+	if (__task_cred(t)->user_ns != ctx->user_ns)
+		kinds |= CKPT_NS_USER;
+	rcu_read_unlock();
 	if (kinds)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"pid %d: in a %s namespace other than its root's: not supported",
